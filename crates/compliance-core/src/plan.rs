@@ -1,0 +1,114 @@
+use std::collections::HashSet;
+
+use time::OffsetDateTime;
+
+use crate::{Event, History, Policy};
+
+/// The slice of an asset's history (events strictly before `at`) that a policy needs, so that a
+/// store can fetch exactly that, by index. Every plan also needs the events that set asset
+/// attributes, since the asset filter is matched against the attributes at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Only the newest event of this type (SINCE).
+    Newest { display_type: String },
+    /// Every event of both types (CURRENT_OUTSTANDING, PERIOD_OUTSTANDING).
+    Pairs { opening: String, closing: String },
+    /// The closing events at or after `since`, and every event of both types that shares a
+    /// correlation value with one of them (DYNAMIC_TOLERANCE). `None`: no lower bound.
+    ClosedWithin {
+        opening: String,
+        closing: String,
+        since: Option<OffsetDateTime>,
+    },
+    /// No events beyond the attribute changes (RICHNESS).
+    AttributesOnly,
+}
+
+impl Policy {
+    /// Which events this policy needs to be evaluated at `at`.
+    pub fn plan(&self, at: OffsetDateTime) -> Plan {
+        match self {
+            Self::Since {
+                event_display_type, ..
+            } => Plan::Newest {
+                display_type: event_display_type.clone(),
+            },
+            Self::CurrentOutstanding {
+                event_display_type,
+                closing_event_display_type,
+            }
+            | Self::PeriodOutstanding {
+                event_display_type,
+                closing_event_display_type,
+                ..
+            } => Plan::Pairs {
+                opening: event_display_type.clone(),
+                closing: closing_event_display_type.clone(),
+            },
+            Self::DynamicTolerance {
+                event_display_type,
+                closing_event_display_type,
+                dynamic_window,
+                ..
+            } => Plan::ClosedWithin {
+                opening: event_display_type.clone(),
+                closing: closing_event_display_type.clone(),
+                since: window_start(at, *dynamic_window),
+            },
+            Self::Richness { .. } => Plan::AttributesOnly,
+        }
+    }
+}
+
+/// `at − window`, or `None` when that lies before the earliest representable time.
+pub(crate) fn window_start(
+    at: OffsetDateTime,
+    window: std::time::Duration,
+) -> Option<OffsetDateTime> {
+    time::Duration::try_from(window)
+        .ok()
+        .and_then(|window| at.checked_sub(window))
+}
+
+impl Plan {
+    /// The in-memory reference of what a store fetches for this plan: the planned events before
+    /// `at`, plus every event before `at` that sets asset attributes.
+    pub fn select(&self, history: &History, at: OffsetDateTime) -> History {
+        let events = history.before(at);
+        // Decides by position and event whether the plan names an event.
+        let wanted: Box<dyn Fn(usize, &Event) -> bool> = match self {
+            Self::Newest { display_type } => {
+                let newest = events.iter().rposition(|e| &e.display_type == display_type);
+                Box::new(move |i, _| Some(i) == newest)
+            }
+            Self::Pairs { opening, closing } => {
+                Box::new(move |_, e| &e.display_type == opening || &e.display_type == closing)
+            }
+            Self::ClosedWithin {
+                opening,
+                closing,
+                since,
+            } => {
+                let values: HashSet<&str> = events
+                    .iter()
+                    .filter(|e| &e.display_type == closing && since.is_none_or(|s| e.time() >= s))
+                    .filter_map(|e| e.correlation_value.as_deref())
+                    .collect();
+                Box::new(move |_, e| {
+                    (&e.display_type == opening || &e.display_type == closing)
+                        && e.correlation_value
+                            .as_deref()
+                            .is_some_and(|v| values.contains(v))
+                })
+            }
+            Self::AttributesOnly => Box::new(|_, _| false),
+        };
+        let slice = events
+            .iter()
+            .enumerate()
+            .filter(|&(i, e)| wanted(i, e) || !e.asset_attributes.is_empty())
+            .map(|(_, e)| e.clone())
+            .collect();
+        History::new(history.asset().clone(), slice)
+    }
+}

@@ -1,0 +1,465 @@
+//! The archivist wire form of a compliance policy (seed 003), and its validation.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::clauses::OrGroup;
+use crate::{
+    AssetFilter, Clauses, CompliancePolicy, ComplianceType, MAX_PERIOD, Policy, PolicySpec,
+    RichnessAssertions,
+};
+
+const IDENTITY_PREFIX: &str = "compliance_policies/";
+/// Longest display name or event display type, in characters.
+const MAX_NAME: usize = 1024;
+/// Longest description, in characters.
+const MAX_DESCRIPTION: usize = 16 * 1024;
+/// Most terms in one filter or one set of assertions.
+const MAX_TERMS: usize = 1000;
+
+/// A policy on the wire. Every field is optional on input and written on output, with its
+/// default when the type does not use it, as the archivist service does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyBody {
+    /// `compliance_policies/<uuid>`; ignored on input.
+    pub identity: String,
+    pub compliance_type: String,
+    pub description: String,
+    pub display_name: String,
+    pub asset_filter: Vec<OrGroup>,
+    pub event_display_type: String,
+    pub closing_event_display_type: String,
+    pub time_period_seconds: Seconds,
+    pub dynamic_window: Seconds,
+    pub dynamic_variability: Variability,
+    pub richness_assertions: Vec<OrGroup>,
+}
+
+/// A bad policy: the field at fault and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct PolicyError {
+    pub field: String,
+    pub message: String,
+}
+
+impl PolicyError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A count of seconds, read from a number or a numeric string and written as a string.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seconds(pub i64);
+
+/// A number of standard deviations, read from a number or a numeric string, written as a number.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Variability(pub f64);
+
+impl PolicySpec {
+    /// Parses and validates a policy from its JSON wire form; the error names the bad field.
+    pub fn from_json(json: &[u8]) -> Result<Self, PolicyError> {
+        let body: PolicyBody =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(json))
+                .map_err(|error| {
+                    let path = error.path().to_string();
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    PolicyError::new(field, error.into_inner().to_string())
+                })?;
+        Self::try_from(body)
+    }
+}
+
+impl TryFrom<PolicyBody> for PolicySpec {
+    type Error = PolicyError;
+
+    fn try_from(body: PolicyBody) -> Result<Self, Self::Error> {
+        let compliance_type: ComplianceType = body.compliance_type.parse().map_err(|()| {
+            let names: Vec<_> = ComplianceType::ALL.iter().map(|t| t.name()).collect();
+            PolicyError::new(
+                "compliance_type",
+                format!(
+                    "{:?} is not a policy type; expected one of {}",
+                    body.compliance_type,
+                    names.join(", ")
+                ),
+            )
+        })?;
+        let fields = Fields {
+            body: &body,
+            compliance_type,
+        };
+        let display_name = fields.text("display_name", &body.display_name, MAX_NAME, true)?;
+        let description = fields.text("description", &body.description, MAX_DESCRIPTION, false)?;
+        let asset_filter: AssetFilter = clauses("asset_filter", &body.asset_filter)?;
+
+        let policy = match compliance_type {
+            ComplianceType::Since => {
+                fields.unused(&["closing_event_display_type", "dynamic_window"])?;
+                fields.unused(&["dynamic_variability", "richness_assertions"])?;
+                Policy::Since {
+                    event_display_type: fields.event_display_type()?,
+                    time_period: fields.period("time_period_seconds", body.time_period_seconds)?,
+                }
+            }
+            ComplianceType::CurrentOutstanding => {
+                fields.unused(&["time_period_seconds", "dynamic_window"])?;
+                fields.unused(&["dynamic_variability", "richness_assertions"])?;
+                let (event_display_type, closing_event_display_type) = fields.pair()?;
+                Policy::CurrentOutstanding {
+                    event_display_type,
+                    closing_event_display_type,
+                }
+            }
+            ComplianceType::PeriodOutstanding => {
+                fields.unused(&["dynamic_window", "dynamic_variability"])?;
+                fields.unused(&["richness_assertions"])?;
+                let (event_display_type, closing_event_display_type) = fields.pair()?;
+                Policy::PeriodOutstanding {
+                    event_display_type,
+                    closing_event_display_type,
+                    time_period: fields.period("time_period_seconds", body.time_period_seconds)?,
+                }
+            }
+            ComplianceType::DynamicTolerance => {
+                fields.unused(&["time_period_seconds", "richness_assertions"])?;
+                let (event_display_type, closing_event_display_type) = fields.pair()?;
+                let Variability(dynamic_variability) = body.dynamic_variability;
+                if !dynamic_variability.is_finite() || dynamic_variability < 0.0 {
+                    return Err(PolicyError::new(
+                        "dynamic_variability",
+                        "must be a finite number of standard deviations, zero or more",
+                    ));
+                }
+                Policy::DynamicTolerance {
+                    event_display_type,
+                    closing_event_display_type,
+                    dynamic_window: fields.period("dynamic_window", body.dynamic_window)?,
+                    dynamic_variability,
+                }
+            }
+            ComplianceType::Richness => {
+                fields.unused(&["event_display_type", "closing_event_display_type"])?;
+                fields.unused(&[
+                    "time_period_seconds",
+                    "dynamic_window",
+                    "dynamic_variability",
+                ])?;
+                let richness_assertions: RichnessAssertions =
+                    clauses("richness_assertions", &body.richness_assertions)?;
+                if richness_assertions.is_empty() {
+                    return Err(PolicyError::new(
+                        "richness_assertions",
+                        "required for COMPLIANCE_RICHNESS: at least one {\"or\": [...]} group",
+                    ));
+                }
+                Policy::Richness {
+                    richness_assertions,
+                }
+            }
+        };
+        Ok(Self {
+            display_name,
+            description,
+            asset_filter,
+            policy,
+        })
+    }
+}
+
+/// The checks that need the body and the type being validated.
+struct Fields<'a> {
+    body: &'a PolicyBody,
+    compliance_type: ComplianceType,
+}
+
+impl Fields<'_> {
+    fn text(
+        &self,
+        field: &str,
+        value: &str,
+        max: usize,
+        required: bool,
+    ) -> Result<String, PolicyError> {
+        if required && value.trim().is_empty() {
+            return Err(PolicyError::new(field, "required and must not be blank"));
+        }
+        if value.chars().count() > max {
+            return Err(PolicyError::new(
+                field,
+                format!("longer than {max} characters"),
+            ));
+        }
+        Ok(value.to_owned())
+    }
+
+    fn required_text(&self, field: &str, value: &str) -> Result<String, PolicyError> {
+        if value.trim().is_empty() {
+            return Err(PolicyError::new(
+                field,
+                format!("required for {}", self.compliance_type),
+            ));
+        }
+        self.text(field, value, MAX_NAME, true)
+    }
+
+    fn event_display_type(&self) -> Result<String, PolicyError> {
+        self.required_text("event_display_type", &self.body.event_display_type)
+    }
+
+    /// The opening and closing display types of a pairing policy, which must differ.
+    fn pair(&self) -> Result<(String, String), PolicyError> {
+        let opening = self.event_display_type()?;
+        let closing = self.required_text(
+            "closing_event_display_type",
+            &self.body.closing_event_display_type,
+        )?;
+        if opening == closing {
+            return Err(PolicyError::new(
+                "closing_event_display_type",
+                "must differ from event_display_type: an event cannot close itself",
+            ));
+        }
+        Ok((opening, closing))
+    }
+
+    fn period(&self, field: &str, Seconds(seconds): Seconds) -> Result<Duration, PolicyError> {
+        let period = u64::try_from(seconds)
+            .ok()
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                PolicyError::new(
+                    field,
+                    format!(
+                        "required for {}: a positive whole number of seconds",
+                        self.compliance_type
+                    ),
+                )
+            })?;
+        if period > MAX_PERIOD {
+            return Err(PolicyError::new(
+                field,
+                format!("at most {} seconds (100 years)", MAX_PERIOD.as_secs()),
+            ));
+        }
+        Ok(period)
+    }
+
+    /// Fields this type does not use may be sent only with their defaults.
+    fn unused(&self, fields: &[&str]) -> Result<(), PolicyError> {
+        let body = self.body;
+        for &field in fields {
+            let set = match field {
+                "event_display_type" => !body.event_display_type.is_empty(),
+                "closing_event_display_type" => !body.closing_event_display_type.is_empty(),
+                "time_period_seconds" => body.time_period_seconds != Seconds(0),
+                "dynamic_window" => body.dynamic_window != Seconds(0),
+                "dynamic_variability" => body.dynamic_variability != Variability(0.0),
+                "richness_assertions" => !body.richness_assertions.is_empty(),
+                _ => false,
+            };
+            if set {
+                return Err(PolicyError::new(
+                    field,
+                    format!(
+                        "not used by {}: omit it or send its default",
+                        self.compliance_type
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn clauses<T>(field: &str, groups: &[OrGroup]) -> Result<Clauses<T>, PolicyError>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    let terms: usize = groups.iter().map(|group| group.or.len()).sum();
+    if terms > MAX_TERMS {
+        return Err(PolicyError::new(
+            field,
+            format!("more than {MAX_TERMS} terms"),
+        ));
+    }
+    Clauses::parse(groups).map_err(|error| {
+        let path = match error.term {
+            Some(term) => format!("{field}[{}].or[{term}]", error.group),
+            None => format!("{field}[{}].or", error.group),
+        };
+        PolicyError::new(path, error.message)
+    })
+}
+
+impl From<&CompliancePolicy> for PolicyBody {
+    fn from(policy: &CompliancePolicy) -> Self {
+        let spec = &policy.spec;
+        let mut body = Self {
+            identity: format!("{IDENTITY_PREFIX}{}", policy.id),
+            compliance_type: spec.policy.compliance_type().name().to_owned(),
+            description: spec.description.clone(),
+            display_name: spec.display_name.clone(),
+            asset_filter: spec.asset_filter.to_wire(),
+            ..Self::default()
+        };
+        let seconds = |d: &Duration| Seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        match &spec.policy {
+            Policy::Since {
+                event_display_type,
+                time_period,
+            } => {
+                body.event_display_type = event_display_type.clone();
+                body.time_period_seconds = seconds(time_period);
+            }
+            Policy::CurrentOutstanding {
+                event_display_type,
+                closing_event_display_type,
+            } => {
+                body.event_display_type = event_display_type.clone();
+                body.closing_event_display_type = closing_event_display_type.clone();
+            }
+            Policy::PeriodOutstanding {
+                event_display_type,
+                closing_event_display_type,
+                time_period,
+            } => {
+                body.event_display_type = event_display_type.clone();
+                body.closing_event_display_type = closing_event_display_type.clone();
+                body.time_period_seconds = seconds(time_period);
+            }
+            Policy::DynamicTolerance {
+                event_display_type,
+                closing_event_display_type,
+                dynamic_window,
+                dynamic_variability,
+            } => {
+                body.event_display_type = event_display_type.clone();
+                body.closing_event_display_type = closing_event_display_type.clone();
+                body.dynamic_window = seconds(dynamic_window);
+                body.dynamic_variability = Variability(*dynamic_variability);
+            }
+            Policy::Richness {
+                richness_assertions,
+            } => body.richness_assertions = richness_assertions.to_wire(),
+        }
+        body
+    }
+}
+
+impl CompliancePolicy {
+    /// The identity on the wire: `compliance_policies/<uuid>`.
+    pub fn identity(&self) -> String {
+        format!("{IDENTITY_PREFIX}{}", self.id)
+    }
+}
+
+impl Serialize for Seconds {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SecondsVisitor)
+    }
+}
+
+struct SecondsVisitor;
+
+impl Visitor<'_> for SecondsVisitor {
+    type Value = Seconds;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a whole number of seconds, as a number or a numeric string")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seconds, E> {
+        Ok(Seconds(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
+        i64::try_from(v)
+            .map(Seconds)
+            .map_err(|_| E::custom("too many seconds"))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Seconds, E> {
+        // i64::MAX as f64 rounds up, so the bound is exclusive.
+        if v.fract() == 0.0 && v.abs() < i64::MAX as f64 {
+            #[allow(clippy::cast_possible_truncation)] // whole and within range, checked above
+            Ok(Seconds(v as i64))
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Seconds, E> {
+        if let Ok(seconds) = v.parse::<i64>() {
+            return Ok(Seconds(seconds));
+        }
+        match v.parse::<f64>() {
+            Ok(float) if float.is_finite() => self.visit_f64(float),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+
+impl Serialize for Variability {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(value) = *self;
+        // Whole values print as integers (`0`, `2`), as the archivist service writes them.
+        if value.fract() == 0.0 && value.abs() < 1e15 {
+            #[allow(clippy::cast_possible_truncation)] // whole and far within i64, checked above
+            return serializer.serialize_i64(value as i64);
+        }
+        serializer.serialize_f64(value)
+    }
+}
+
+impl<'de> Deserialize<'de> for Variability {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(VariabilityVisitor)
+    }
+}
+
+struct VariabilityVisitor;
+
+impl Visitor<'_> for VariabilityVisitor {
+    type Value = Variability;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number of standard deviations, as a number or a numeric string")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Variability, E> {
+        #[allow(clippy::cast_precision_loss)] // a count of deviations; precision is irrelevant here
+        Ok(Variability(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Variability, E> {
+        #[allow(clippy::cast_precision_loss)] // as above
+        Ok(Variability(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Variability, E> {
+        Ok(Variability(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Variability, E> {
+        v.parse()
+            .map(Variability)
+            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+}
