@@ -75,38 +75,39 @@ impl Plan {
     /// `at`, plus every event before `at` that sets asset attributes.
     pub fn select(&self, history: &History, at: OffsetDateTime) -> History {
         let events = history.before(at);
-        // Decides by position and event whether the plan names an event.
-        let wanted: Box<dyn Fn(usize, &Event) -> bool> = match self {
+        let newest = match self {
             Self::Newest { display_type } => {
-                let newest = events.iter().rposition(|e| &e.display_type == display_type);
-                Box::new(move |i, _| Some(i) == newest)
+                events.iter().rposition(|e| &e.display_type == display_type)
             }
+            _ => None,
+        };
+        let answered: HashSet<&str> = match self {
+            Self::ClosedWithin { closing, since, .. } => events
+                .iter()
+                .filter(|e| &e.display_type == closing && since.is_none_or(|s| e.time() >= s))
+                .filter_map(|e| e.correlation_value.as_deref())
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let named = |i: usize, e: &Event| match self {
+            Self::Newest { .. } => Some(i) == newest,
             Self::Pairs { opening, closing } => {
-                Box::new(move |_, e| &e.display_type == opening || &e.display_type == closing)
+                e.display_type == *opening || e.display_type == *closing
             }
             Self::ClosedWithin {
-                opening,
-                closing,
-                since,
+                opening, closing, ..
             } => {
-                let values: HashSet<&str> = events
-                    .iter()
-                    .filter(|e| &e.display_type == closing && since.is_none_or(|s| e.time() >= s))
-                    .filter_map(|e| e.correlation_value.as_deref())
-                    .collect();
-                Box::new(move |_, e| {
-                    (&e.display_type == opening || &e.display_type == closing)
-                        && e.correlation_value
-                            .as_deref()
-                            .is_some_and(|v| values.contains(v))
-                })
+                (e.display_type == *opening || e.display_type == *closing)
+                    && e.correlation_value
+                        .as_deref()
+                        .is_some_and(|v| answered.contains(v))
             }
-            Self::AttributesOnly => Box::new(|_, _| false),
+            Self::AttributesOnly => false,
         };
         let slice = events
             .iter()
             .enumerate()
-            .filter(|&(i, e)| wanted(i, e) || !e.asset_attributes.is_empty())
+            .filter(|&(i, e)| named(i, e) || !e.asset_attributes.is_empty())
             .map(|(_, e)| e.clone())
             .collect();
         History::new(history.asset().clone(), slice)

@@ -67,13 +67,16 @@ pub struct Variability(pub f64);
 impl PolicySpec {
     /// Parses and validates a policy from its JSON wire form; the error names the bad field.
     pub fn from_json(json: &[u8]) -> Result<Self, PolicyError> {
-        let body: PolicyBody =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(json))
-                .map_err(|error| {
-                    let path = error.path().to_string();
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    PolicyError::new(field, error.into_inner().to_string())
-                })?;
+        let value: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|error| PolicyError::new("body", error.to_string()))?;
+        // serde would also read a struct from an array of its fields; the wire form is an object.
+        if !value.is_object() {
+            return Err(PolicyError::new("body", "expected a JSON object"));
+        }
+        let body: PolicyBody = serde_path_to_error::deserialize(value).map_err(|error| {
+            let field = error.path().to_string();
+            PolicyError::new(field, error.into_inner().to_string())
+        })?;
         Self::try_from(body)
     }
 }
@@ -81,6 +84,9 @@ impl PolicySpec {
 impl TryFrom<PolicyBody> for PolicySpec {
     type Error = PolicyError;
 
+    /// Every field is checked for form whatever the type, so a malformed field is an error even
+    /// where the type does not use it; a well-formed unused field is ignored (seed 003's own
+    /// sample response carries `time_period_seconds` on a CURRENT_OUTSTANDING policy).
     fn try_from(body: PolicyBody) -> Result<Self, Self::Error> {
         let compliance_type: ComplianceType = body.compliance_type.parse().map_err(|()| {
             let names: Vec<_> = ComplianceType::ALL.iter().map(|t| t.name()).collect();
@@ -93,68 +99,67 @@ impl TryFrom<PolicyBody> for PolicySpec {
                 ),
             )
         })?;
-        let fields = Fields {
-            body: &body,
-            compliance_type,
-        };
-        let display_name = fields.text("display_name", &body.display_name, MAX_NAME, true)?;
-        let description = fields.text("description", &body.description, MAX_DESCRIPTION, false)?;
+        let required = Required(compliance_type);
+        if body.display_name.trim().is_empty() {
+            return Err(PolicyError::new(
+                "display_name",
+                "required and must not be blank",
+            ));
+        }
+        let display_name = text("display_name", &body.display_name, MAX_NAME)?;
+        let description = text("description", &body.description, MAX_DESCRIPTION)?;
         let asset_filter: AssetFilter = clauses("asset_filter", &body.asset_filter)?;
+        let opening = text("event_display_type", &body.event_display_type, MAX_NAME)?;
+        let closing = text(
+            "closing_event_display_type",
+            &body.closing_event_display_type,
+            MAX_NAME,
+        )?;
+        let time_period = period("time_period_seconds", body.time_period_seconds)?;
+        let dynamic_window = period("dynamic_window", body.dynamic_window)?;
+        let Variability(dynamic_variability) = body.dynamic_variability;
+        if !dynamic_variability.is_finite() || dynamic_variability < 0.0 {
+            return Err(PolicyError::new(
+                "dynamic_variability",
+                "must be a finite number of standard deviations, zero or more",
+            ));
+        }
+        let richness_assertions: RichnessAssertions =
+            clauses("richness_assertions", &body.richness_assertions)?;
 
         let policy = match compliance_type {
-            ComplianceType::Since => {
-                fields.unused(&["closing_event_display_type", "dynamic_window"])?;
-                fields.unused(&["dynamic_variability", "richness_assertions"])?;
-                Policy::Since {
-                    event_display_type: fields.event_display_type()?,
-                    time_period: fields.period("time_period_seconds", body.time_period_seconds)?,
-                }
-            }
+            ComplianceType::Since => Policy::Since {
+                event_display_type: required.text("event_display_type", opening)?,
+                time_period: required.period("time_period_seconds", time_period)?,
+            },
             ComplianceType::CurrentOutstanding => {
-                fields.unused(&["time_period_seconds", "dynamic_window"])?;
-                fields.unused(&["dynamic_variability", "richness_assertions"])?;
-                let (event_display_type, closing_event_display_type) = fields.pair()?;
+                let (event_display_type, closing_event_display_type) =
+                    required.pair(opening, closing)?;
                 Policy::CurrentOutstanding {
                     event_display_type,
                     closing_event_display_type,
                 }
             }
             ComplianceType::PeriodOutstanding => {
-                fields.unused(&["dynamic_window", "dynamic_variability"])?;
-                fields.unused(&["richness_assertions"])?;
-                let (event_display_type, closing_event_display_type) = fields.pair()?;
+                let (event_display_type, closing_event_display_type) =
+                    required.pair(opening, closing)?;
                 Policy::PeriodOutstanding {
                     event_display_type,
                     closing_event_display_type,
-                    time_period: fields.period("time_period_seconds", body.time_period_seconds)?,
+                    time_period: required.period("time_period_seconds", time_period)?,
                 }
             }
             ComplianceType::DynamicTolerance => {
-                fields.unused(&["time_period_seconds", "richness_assertions"])?;
-                let (event_display_type, closing_event_display_type) = fields.pair()?;
-                let Variability(dynamic_variability) = body.dynamic_variability;
-                if !dynamic_variability.is_finite() || dynamic_variability < 0.0 {
-                    return Err(PolicyError::new(
-                        "dynamic_variability",
-                        "must be a finite number of standard deviations, zero or more",
-                    ));
-                }
+                let (event_display_type, closing_event_display_type) =
+                    required.pair(opening, closing)?;
                 Policy::DynamicTolerance {
                     event_display_type,
                     closing_event_display_type,
-                    dynamic_window: fields.period("dynamic_window", body.dynamic_window)?,
+                    dynamic_window: required.period("dynamic_window", dynamic_window)?,
                     dynamic_variability,
                 }
             }
             ComplianceType::Richness => {
-                fields.unused(&["event_display_type", "closing_event_display_type"])?;
-                fields.unused(&[
-                    "time_period_seconds",
-                    "dynamic_window",
-                    "dynamic_variability",
-                ])?;
-                let richness_assertions: RichnessAssertions =
-                    clauses("richness_assertions", &body.richness_assertions)?;
                 if richness_assertions.is_empty() {
                     return Err(PolicyError::new(
                         "richness_assertions",
@@ -175,53 +180,58 @@ impl TryFrom<PolicyBody> for PolicySpec {
     }
 }
 
-/// The checks that need the body and the type being validated.
-struct Fields<'a> {
-    body: &'a PolicyBody,
-    compliance_type: ComplianceType,
+fn text(field: &str, value: &str, max: usize) -> Result<String, PolicyError> {
+    if value.chars().count() > max {
+        return Err(PolicyError::new(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
 }
 
-impl Fields<'_> {
-    fn text(
-        &self,
-        field: &str,
-        value: &str,
-        max: usize,
-        required: bool,
-    ) -> Result<String, PolicyError> {
-        if required && value.trim().is_empty() {
-            return Err(PolicyError::new(field, "required and must not be blank"));
-        }
-        if value.chars().count() > max {
-            return Err(PolicyError::new(
-                field,
-                format!("longer than {max} characters"),
-            ));
-        }
-        Ok(value.to_owned())
+/// A period: zero (unset) or a positive number of seconds up to [`MAX_PERIOD`].
+fn period(field: &str, Seconds(seconds): Seconds) -> Result<Option<Duration>, PolicyError> {
+    let Ok(seconds) = u64::try_from(seconds) else {
+        return Err(PolicyError::new(
+            field,
+            "must be a positive number of seconds",
+        ));
+    };
+    let period = Duration::from_secs(seconds);
+    if period > MAX_PERIOD {
+        return Err(PolicyError::new(
+            field,
+            format!("at most {} seconds (100 years)", MAX_PERIOD.as_secs()),
+        ));
     }
+    Ok((seconds > 0).then_some(period))
+}
 
-    fn required_text(&self, field: &str, value: &str) -> Result<String, PolicyError> {
+/// The fields a policy type requires.
+struct Required(ComplianceType);
+
+impl Required {
+    fn text(&self, field: &str, value: String) -> Result<String, PolicyError> {
         if value.trim().is_empty() {
-            return Err(PolicyError::new(
-                field,
-                format!("required for {}", self.compliance_type),
-            ));
+            return Err(PolicyError::new(field, format!("required for {}", self.0)));
         }
-        self.text(field, value, MAX_NAME, true)
+        Ok(value)
     }
 
-    fn event_display_type(&self) -> Result<String, PolicyError> {
-        self.required_text("event_display_type", &self.body.event_display_type)
+    fn period(&self, field: &str, period: Option<Duration>) -> Result<Duration, PolicyError> {
+        period.ok_or_else(|| {
+            PolicyError::new(
+                field,
+                format!("required for {}: a positive number of seconds", self.0),
+            )
+        })
     }
 
     /// The opening and closing display types of a pairing policy, which must differ.
-    fn pair(&self) -> Result<(String, String), PolicyError> {
-        let opening = self.event_display_type()?;
-        let closing = self.required_text(
-            "closing_event_display_type",
-            &self.body.closing_event_display_type,
-        )?;
+    fn pair(&self, opening: String, closing: String) -> Result<(String, String), PolicyError> {
+        let opening = self.text("event_display_type", opening)?;
+        let closing = self.text("closing_event_display_type", closing)?;
         if opening == closing {
             return Err(PolicyError::new(
                 "closing_event_display_type",
@@ -229,55 +239,6 @@ impl Fields<'_> {
             ));
         }
         Ok((opening, closing))
-    }
-
-    fn period(&self, field: &str, Seconds(seconds): Seconds) -> Result<Duration, PolicyError> {
-        let period = u64::try_from(seconds)
-            .ok()
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                PolicyError::new(
-                    field,
-                    format!(
-                        "required for {}: a positive whole number of seconds",
-                        self.compliance_type
-                    ),
-                )
-            })?;
-        if period > MAX_PERIOD {
-            return Err(PolicyError::new(
-                field,
-                format!("at most {} seconds (100 years)", MAX_PERIOD.as_secs()),
-            ));
-        }
-        Ok(period)
-    }
-
-    /// Fields this type does not use may be sent only with their defaults.
-    fn unused(&self, fields: &[&str]) -> Result<(), PolicyError> {
-        let body = self.body;
-        for &field in fields {
-            let set = match field {
-                "event_display_type" => !body.event_display_type.is_empty(),
-                "closing_event_display_type" => !body.closing_event_display_type.is_empty(),
-                "time_period_seconds" => body.time_period_seconds != Seconds(0),
-                "dynamic_window" => body.dynamic_window != Seconds(0),
-                "dynamic_variability" => body.dynamic_variability != Variability(0.0),
-                "richness_assertions" => !body.richness_assertions.is_empty(),
-                _ => false,
-            };
-            if set {
-                return Err(PolicyError::new(
-                    field,
-                    format!(
-                        "not used by {}: omit it or send its default",
-                        self.compliance_type
-                    ),
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
