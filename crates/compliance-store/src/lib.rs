@@ -1,0 +1,21 @@
+//! PostgreSQL persistence for the compliance service.
+//!
+//! Tenancy is enforced twice: by the database (row-level security, FORCEd, on every tenant table,
+//! checked under the `compliance_app` role, which cannot bypass it) and by the types (every tenant
+//! store function takes a [`TenantConn`], a transaction already bound to one org). The operator
+//! paths that must cross orgs (authenticating a token, creating an org) are methods of [`Store`].
+
+pub mod embedded;
+mod error;
+pub mod models;
+#[rustfmt::skip]
+mod schema;
+mod store;
+mod tenant;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{StoreError, StoreResult};
+pub use models::*;
+pub use store::{MIGRATIONS, STATEMENT_TIMEOUT, Store, migrate};
+pub use tenant::TenantConn;

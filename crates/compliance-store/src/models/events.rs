@@ -1,0 +1,238 @@
+use compliance_core::Attributes;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{attributes, json};
+use crate::schema::events;
+use crate::{StoreResult, TenantConn};
+
+/// Rows per INSERT in a batch: 18 parameters a row stays far below Postgres's 65,535.
+const BATCH_ROWS: usize = 1000;
+
+/// The columns an agent's audit-trail entry adds to an event (seed 000).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFields {
+    pub connector: Option<String>,
+    pub target_resource: Option<String>,
+    pub policy_verdict: Option<String>,
+    pub status: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub metadata: serde_json::Value,
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub asset_id: Uuid,
+    /// `arc_display_type`, or an audit entry's action type.
+    pub display_type: String,
+    pub correlation_value: Option<String>,
+    pub declared_at: Option<OffsetDateTime>,
+    pub operation: String,
+    pub behaviour: String,
+    pub event_attributes: Attributes,
+    pub asset_attributes: Attributes,
+    pub principal_declared: serde_json::Value,
+    pub audit: AuditFields,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub event: NewEvent,
+    pub accepted_at: OffsetDateTime,
+    /// Declared when given, else accepted: the event's time for every policy.
+    pub occurred_at: OffsetDateTime,
+    pub seq: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+struct EventInsert<'a> {
+    org_id: Uuid,
+    asset_id: Uuid,
+    id: Uuid,
+    display_type: &'a str,
+    correlation_value: Option<&'a str>,
+    declared_at: Option<OffsetDateTime>,
+    operation: &'a str,
+    behaviour: &'a str,
+    event_attributes: serde_json::Value,
+    asset_attributes: serde_json::Value,
+    principal_declared: &'a serde_json::Value,
+    connector: Option<&'a str>,
+    target_resource: Option<&'a str>,
+    policy_verdict: Option<&'a str>,
+    status: Option<&'a str>,
+    duration_ms: Option<i64>,
+    metadata: &'a serde_json::Value,
+}
+
+impl<'a> EventInsert<'a> {
+    fn new(org: Uuid, event: &'a NewEvent) -> Self {
+        Self {
+            org_id: org,
+            asset_id: event.asset_id,
+            id: event.id,
+            display_type: &event.display_type,
+            correlation_value: event.correlation_value.as_deref(),
+            declared_at: event.declared_at,
+            operation: &event.operation,
+            behaviour: &event.behaviour,
+            event_attributes: json(&event.event_attributes),
+            asset_attributes: json(&event.asset_attributes),
+            principal_declared: &event.principal_declared,
+            connector: event.audit.connector.as_deref(),
+            target_resource: event.audit.target_resource.as_deref(),
+            policy_verdict: event.audit.policy_verdict.as_deref(),
+            status: event.audit.status.as_deref(),
+            duration_ms: event.audit.duration_ms,
+            metadata: &event.audit.metadata,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+struct EventRow {
+    id: Uuid,
+    asset_id: Uuid,
+    seq: i64,
+    display_type: String,
+    correlation_value: Option<String>,
+    declared_at: Option<OffsetDateTime>,
+    accepted_at: OffsetDateTime,
+    occurred_at: OffsetDateTime,
+    operation: String,
+    behaviour: String,
+    event_attributes: serde_json::Value,
+    asset_attributes: serde_json::Value,
+    principal_declared: serde_json::Value,
+    connector: Option<String>,
+    target_resource: Option<String>,
+    policy_verdict: Option<String>,
+    status: Option<String>,
+    duration_ms: Option<i64>,
+    metadata: serde_json::Value,
+}
+
+impl TryFrom<EventRow> for EventRecord {
+    type Error = crate::StoreError;
+
+    fn try_from(row: EventRow) -> StoreResult<Self> {
+        Ok(Self {
+            event: NewEvent {
+                id: row.id,
+                asset_id: row.asset_id,
+                display_type: row.display_type,
+                correlation_value: row.correlation_value,
+                declared_at: row.declared_at,
+                operation: row.operation,
+                behaviour: row.behaviour,
+                event_attributes: attributes(row.event_attributes)?,
+                asset_attributes: attributes(row.asset_attributes)?,
+                principal_declared: row.principal_declared,
+                audit: AuditFields {
+                    connector: row.connector,
+                    target_resource: row.target_resource,
+                    policy_verdict: row.policy_verdict,
+                    status: row.status,
+                    duration_ms: row.duration_ms,
+                    metadata: row.metadata,
+                },
+            },
+            accepted_at: row.accepted_at,
+            occurred_at: row.occurred_at,
+            seq: row.seq,
+        })
+    }
+}
+
+/// Which events to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub asset_id: Option<Uuid>,
+    pub display_type: Option<String>,
+    pub connector: Option<String>,
+    pub status: Option<String>,
+    /// Event attributes that must all match exactly.
+    pub event_attributes: Attributes,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Appends one event to its asset's history.
+pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<EventRecord> {
+    let org = conn.org();
+    let row: EventRow = diesel::insert_into(events::table)
+        .values(EventInsert::new(org, event))
+        .returning(EventRow::as_returning())
+        .get_result(conn.db())
+        .await?;
+    row.try_into()
+}
+
+/// Appends many events in multi-row inserts; all or nothing with the caller's transaction.
+pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+    let org = conn.org();
+    let mut appended = 0;
+    for chunk in batch.chunks(BATCH_ROWS) {
+        let rows: Vec<EventInsert<'_>> = chunk.iter().map(|e| EventInsert::new(org, e)).collect();
+        appended += diesel::insert_into(events::table)
+            .values(rows)
+            .execute(conn.db())
+            .await?;
+    }
+    Ok(appended)
+}
+
+/// One event of one asset.
+pub async fn get(conn: &mut TenantConn, asset_id: Uuid, id: Uuid) -> StoreResult<EventRecord> {
+    let row: EventRow = events::table
+        .filter(events::asset_id.eq(asset_id))
+        .filter(events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn.db())
+        .await?;
+    row.try_into()
+}
+
+fn filtered(query: &EventQuery) -> events::BoxedQuery<'_, diesel::pg::Pg> {
+    let mut select = events::table.into_boxed();
+    if let Some(asset_id) = query.asset_id {
+        select = select.filter(events::asset_id.eq(asset_id));
+    }
+    if let Some(display_type) = &query.display_type {
+        select = select.filter(events::display_type.eq(display_type));
+    }
+    if let Some(connector) = &query.connector {
+        select = select.filter(events::connector.eq(connector));
+    }
+    if let Some(status) = &query.status {
+        select = select.filter(events::status.eq(status));
+    }
+    if !query.event_attributes.is_empty() {
+        select = select.filter(events::event_attributes.contains(json(&query.event_attributes)));
+    }
+    select
+}
+
+/// Events newest first, one page.
+pub async fn list(conn: &mut TenantConn, query: &EventQuery) -> StoreResult<Vec<EventRecord>> {
+    let rows: Vec<EventRow> = filtered(query)
+        .order((events::occurred_at.desc(), events::seq.desc()))
+        .limit(query.limit)
+        .offset(query.offset)
+        .select(EventRow::as_select())
+        .load(conn.db())
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// How many events match, ignoring paging.
+pub async fn count(conn: &mut TenantConn, query: &EventQuery) -> StoreResult<i64> {
+    Ok(filtered(query).count().get_result(conn.db()).await?)
+}

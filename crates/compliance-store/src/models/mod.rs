@@ -1,0 +1,39 @@
+//! One module per table or concern; tenant functions take a [`crate::TenantConn`].
+
+pub mod agents;
+pub mod assets;
+pub mod compliance;
+pub mod connectors;
+pub mod events;
+pub mod figures;
+pub mod orgs;
+pub mod packages;
+pub mod policies;
+pub mod rules;
+
+pub use orgs::{IssuedToken, Organization, Principal, Role};
+
+use compliance_core::Attributes;
+
+use crate::{StoreError, StoreResult};
+
+/// Attributes from a JSON object of strings, as stored.
+pub(crate) fn attributes(value: serde_json::Value) -> StoreResult<Attributes> {
+    serde_json::from_value(value)
+        .map_err(|error| StoreError::Corrupt(format!("attributes are not strings: {error}")))
+}
+
+/// Attributes as a JSON object.
+pub(crate) fn json(attributes: &Attributes) -> serde_json::Value {
+    serde_json::Value::Object(
+        attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// A text[] column: Postgres arrays may hold NULLs, ours never do.
+pub(crate) fn strings(values: Vec<Option<String>>) -> Vec<String> {
+    values.into_iter().flatten().collect()
+}

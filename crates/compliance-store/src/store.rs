@@ -1,0 +1,96 @@
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl as _};
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use uuid::Uuid;
+
+use crate::{StoreError, StoreResult, TenantConn};
+
+/// The schema, embedded from the workspace's `migrations/`.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+/// Longest any one statement may run before it is cancelled.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for a pooled connection, or for a new one to open.
+const POOL_TIMEOUT: Duration = Duration::from_secs(3);
+/// Serializes migrations between processes starting at once.
+const MIGRATION_LOCK: i64 = 0x636f_6d70_6c69; // "compli"
+
+pub(crate) type Pooled = Object<AsyncPgConnection>;
+
+/// The database: a pool of connections as the schema owner. Tenant work goes through
+/// [`Store::tenant`]; the few operator paths (tokens, orgs) through this crate's own functions.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("status", &self.pool.status())
+            .finish()
+    }
+}
+
+impl Store {
+    /// A pool of at most `max_connections` to `url` (a `postgres://` URL or `key=value` string).
+    /// Connections open lazily, so this succeeds while the database is down.
+    pub fn connect(url: &str, max_connections: usize) -> StoreResult<Self> {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+        let pool = Pool::builder(manager)
+            .max_size(max_connections)
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .recycle_timeout(Some(POOL_TIMEOUT))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// A transaction bound to `org`, under the tenant role.
+    pub async fn tenant(&self, org: Uuid) -> StoreResult<TenantConn> {
+        TenantConn::begin(self.pool.get().await?, org).await
+    }
+
+    /// A connection as the schema owner, outside any tenant: for the operator paths.
+    pub(crate) async fn operator(&self) -> StoreResult<Pooled> {
+        let mut conn = self.pool.get().await?;
+        let timeout = format!(
+            "SET statement_timeout = '{}ms'",
+            STATEMENT_TIMEOUT.as_millis()
+        );
+        conn.batch_execute(&timeout).await?;
+        Ok(conn)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.pool.get().await?.batch_execute("SELECT 1").await?;
+        Ok(())
+    }
+}
+
+/// Applies pending migrations to the database at `url`, holding an advisory lock so that
+/// concurrent starts migrate once.
+pub async fn migrate(url: &str) -> StoreResult<()> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || -> StoreResult<()> {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .execute(&mut conn)?;
+        let migrated = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|_| ())
+            .map_err(|error| StoreError::Invalid(format!("migration failed: {error}")));
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .execute(&mut conn)?;
+        migrated
+    })
+    .await
+    .map_err(|error| StoreError::Unavailable(format!("migration task failed: {error}")))?
+}

@@ -1,0 +1,161 @@
+//! The test harness: one throwaway cluster per test process (unless `DATABASE_URL` is set), a
+//! migrated template database, and a fresh database per test created from it.
+
+use std::process::ChildStdin;
+use std::sync::{Mutex, OnceLock};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use uuid::Uuid;
+
+use crate::embedded::{Cluster, Durability};
+use crate::{Store, migrate};
+
+/// Bump when the migrations change, so a shared `DATABASE_URL` server builds a new template.
+const TEMPLATE: &str = "compliance_test_template_v1";
+
+/// The server the tests run against, set up once per test process.
+struct Server {
+    /// Builds a connection string for a database on that server.
+    url_for: Box<dyn Fn(&str) -> String + Send + Sync>,
+    /// Keeps the throwaway cluster alive; it is stopped and removed when the process exits.
+    _cluster: Option<Mutex<(Cluster, ChildStdin)>>,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        // Its own thread and runtime: the tests' runtimes come and go.
+        std::thread::spawn(set_up)
+            .join()
+            .unwrap_or_else(|_| panic!("setting up the test database server panicked"))
+    })
+}
+
+fn set_up() -> Server {
+    let (url_for, cluster): (Box<dyn Fn(&str) -> String + Send + Sync>, _) =
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => (Box::new(move |db: &str| with_database(&url, db)), None),
+            _ => {
+                let dir = tempfile::Builder::new()
+                    .prefix("compliance-test-")
+                    .tempdir()
+                    .unwrap_or_else(|e| panic!("cannot make a temporary directory: {e}"))
+                    .keep();
+                let cluster = Cluster::open(&dir, Durability::Throwaway)
+                    .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL: {e}"));
+                let watchdog = cluster
+                    .remove_on_exit()
+                    .unwrap_or_else(|e| panic!("cannot guard the throwaway cluster: {e}"));
+                let base = cluster.url("postgres");
+                (
+                    Box::new(move |db: &str| format!("{base} dbname='{db}'")),
+                    Some(Mutex::new((cluster, watchdog))),
+                )
+            }
+        };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("no runtime: {e}"));
+    let template_url = url_for(TEMPLATE);
+    let admin_url = url_for("postgres");
+    runtime.block_on(async {
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
+        // Another test process may be creating it at the same moment: serialize on a lock.
+        admin
+            .batch_execute("SELECT pg_advisory_lock(7473)")
+            .await
+            .unwrap_or_else(|e| panic!("cannot lock: {e}"));
+        let created = admin
+            .batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))
+            .await
+            .is_ok();
+        if created {
+            migrate(&template_url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot migrate the template: {e}"));
+        }
+        admin
+            .batch_execute("SELECT pg_advisory_unlock(7473)")
+            .await
+            .unwrap_or_else(|e| panic!("cannot unlock: {e}"));
+    });
+    Server {
+        url_for,
+        _cluster: cluster,
+    }
+}
+
+/// `url` pointing at `database` instead, for `postgres://` URLs and `key=value` strings alike.
+fn with_database(url: &str, database: &str) -> String {
+    if let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    {
+        let (authority_and_path, query) = rest
+            .split_once('?')
+            .map_or((rest, None), |(a, q)| (a, Some(q)));
+        let authority = authority_and_path.split('/').next().unwrap_or_default();
+        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        format!("postgres://{authority}/{database}{query}")
+    } else {
+        format!("{url} dbname='{database}'")
+    }
+}
+
+/// A database of its own for one test, migrated, dropped when the value is dropped.
+pub struct TestDb {
+    pub store: Store,
+    /// Its connection string as the schema owner, for raw SQL in tests.
+    pub url: String,
+    name: String,
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb").field("name", &self.name).finish()
+    }
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let server = server();
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let admin_url = (server.url_for)("postgres");
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
+        let url = (server.url_for)(&name);
+        let store = Store::connect(&url, 8).unwrap_or_else(|e| panic!("cannot pool {name}: {e}"));
+        Self { store, url, name }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin_url = (server().url_for)("postgres");
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop runs outside async: a thread with its own runtime does the dropping.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                admin.batch_execute(&drop).await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The store against a real PostgreSQL: a throwaway cluster per test run, a database per test.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
+mod support;
+
+mod assets_events;
