@@ -46,6 +46,45 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// What a compliance package's `content_sha256` covers: its content and every field that places
+/// it in its agent's chain, so that changing any stored version breaks the link to the next.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageSeal<'a> {
+    pub id: uuid::Uuid,
+    pub org_id: uuid::Uuid,
+    pub agent_id: uuid::Uuid,
+    pub version: i32,
+    pub generated_by: uuid::Uuid,
+    pub generated_at: time::OffsetDateTime,
+    /// The previous version's `content_sha256`; empty for version 1.
+    pub previous_sha256: &'a str,
+    pub content: &'a Value,
+}
+
+impl PackageSeal<'_> {
+    /// SHA-256 of the canonical JSON of every sealed field (times in UTC RFC 3339, to the
+    /// microsecond as PostgreSQL stores them).
+    pub fn sha256(&self) -> String {
+        let at = self.generated_at.to_offset(time::UtcOffset::UTC);
+        let at = at
+            .replace_nanosecond(at.nanosecond() / 1000 * 1000)
+            .unwrap_or(at)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let sealed = serde_json::json!({
+            "id": self.id,
+            "org_id": self.org_id,
+            "agent_id": self.agent_id,
+            "version": self.version,
+            "generated_by": self.generated_by,
+            "generated_at": at,
+            "previous_sha256": self.previous_sha256,
+            "content": self.content,
+        });
+        sha256_hex(canonical_json(&sealed).as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

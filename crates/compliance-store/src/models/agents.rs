@@ -1,1 +1,122 @@
-//! todo
+//! Agents: an agent is an asset (same id, `arc_display_type` "AI Agent") plus its declared intent.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::assets::{self, NewAsset};
+use super::strings;
+use crate::schema::agents;
+use crate::{StoreResult, TenantConn};
+
+/// The `arc_display_type` of the asset behind every agent.
+pub const AGENT_DISPLAY_TYPE: &str = "AI Agent";
+
+/// An agent to register, with what it declares it will do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAgent {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub permitted_systems: Vec<String>,
+    /// Actions such as `detections:read`, or `detections:*` for any action on a resource.
+    pub permitted_actions: Vec<String>,
+    pub permitted_data_types: Vec<String>,
+    pub max_actions_per_hour: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub agent: NewAgent,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = agents, check_for_backend(diesel::pg::Pg))]
+struct AgentRow {
+    id: Uuid,
+    name: String,
+    description: String,
+    permitted_systems: Vec<Option<String>>,
+    permitted_actions: Vec<Option<String>>,
+    permitted_data_types: Vec<Option<String>>,
+    max_actions_per_hour: Option<i32>,
+    created_at: OffsetDateTime,
+}
+
+impl From<AgentRow> for AgentRecord {
+    fn from(row: AgentRow) -> Self {
+        Self {
+            agent: NewAgent {
+                id: row.id,
+                name: row.name,
+                description: row.description,
+                permitted_systems: strings(row.permitted_systems),
+                permitted_actions: strings(row.permitted_actions),
+                permitted_data_types: strings(row.permitted_data_types),
+                max_actions_per_hour: row.max_actions_per_hour,
+            },
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Registers the agent and the asset behind it.
+pub async fn create(conn: &mut TenantConn, agent: &NewAgent) -> StoreResult<AgentRecord> {
+    let asset = NewAsset {
+        id: agent.id,
+        attributes: [
+            ("arc_display_type", AGENT_DISPLAY_TYPE),
+            ("arc_display_name", agent.name.as_str()),
+            ("arc_description", agent.description.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        behaviours: vec!["RecordEvidence".to_owned()],
+    };
+    assets::create(conn, &asset).await?;
+    let org = conn.org();
+    let row: AgentRow = diesel::insert_into(agents::table)
+        .values((
+            agents::org_id.eq(org),
+            agents::id.eq(agent.id),
+            agents::name.eq(&agent.name),
+            agents::description.eq(&agent.description),
+            agents::permitted_systems.eq(&agent.permitted_systems),
+            agents::permitted_actions.eq(&agent.permitted_actions),
+            agents::permitted_data_types.eq(&agent.permitted_data_types),
+            agents::max_actions_per_hour.eq(agent.max_actions_per_hour),
+        ))
+        .returning(AgentRow::as_returning())
+        .get_result(conn.db())
+        .await?;
+    Ok(row.into())
+}
+
+pub async fn get(conn: &mut TenantConn, id: Uuid) -> StoreResult<AgentRecord> {
+    let row: AgentRow = agents::table
+        .filter(agents::id.eq(id))
+        .select(AgentRow::as_select())
+        .first(conn.db())
+        .await?;
+    Ok(row.into())
+}
+
+/// Agents in registration order, one page, and how many there are.
+pub async fn list(
+    conn: &mut TenantConn,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(Vec<AgentRecord>, i64)> {
+    let rows: Vec<AgentRow> = agents::table
+        .order(agents::seq)
+        .limit(limit)
+        .offset(offset)
+        .select(AgentRow::as_select())
+        .load(conn.db())
+        .await?;
+    let total = agents::table.count().get_result(conn.db()).await?;
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}

@@ -1,1 +1,103 @@
-//! todo
+//! An agent's connector configurations: which vendor systems it reaches, for what, and where.
+//! No credentials are stored.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::strings;
+use crate::schema::connectors;
+use crate::{StoreResult, TenantConn};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewConnector {
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    /// The system kind, such as `crowdstrike` or `jira`: what audit entries name as connector.
+    pub connector_type: String,
+    pub vendor: String,
+    pub purpose: String,
+    pub data_categories: Vec<String>,
+    pub region: String,
+    /// `resource:action` pairs the agent may perform through it.
+    pub permitted_operations: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorRecord {
+    pub connector: NewConnector,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = connectors, check_for_backend(diesel::pg::Pg))]
+struct ConnectorRow {
+    id: Uuid,
+    agent_id: Uuid,
+    connector_type: String,
+    vendor: String,
+    purpose: String,
+    data_categories: Vec<Option<String>>,
+    region: String,
+    permitted_operations: Vec<Option<String>>,
+    created_at: OffsetDateTime,
+}
+
+impl From<ConnectorRow> for ConnectorRecord {
+    fn from(row: ConnectorRow) -> Self {
+        Self {
+            connector: NewConnector {
+                id: row.id,
+                agent_id: row.agent_id,
+                connector_type: row.connector_type,
+                vendor: row.vendor,
+                purpose: row.purpose,
+                data_categories: strings(row.data_categories),
+                region: row.region,
+                permitted_operations: strings(row.permitted_operations),
+            },
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub async fn create(
+    conn: &mut TenantConn,
+    connector: &NewConnector,
+) -> StoreResult<ConnectorRecord> {
+    let org = conn.org();
+    let row: ConnectorRow = diesel::insert_into(connectors::table)
+        .values((
+            connectors::org_id.eq(org),
+            connectors::id.eq(connector.id),
+            connectors::agent_id.eq(connector.agent_id),
+            connectors::connector_type.eq(&connector.connector_type),
+            connectors::vendor.eq(&connector.vendor),
+            connectors::purpose.eq(&connector.purpose),
+            connectors::data_categories.eq(&connector.data_categories),
+            connectors::region.eq(&connector.region),
+            connectors::permitted_operations.eq(&connector.permitted_operations),
+        ))
+        .returning(ConnectorRow::as_returning())
+        .get_result(conn.db())
+        .await?;
+    Ok(row.into())
+}
+
+/// Connectors in creation order, of one agent or of all.
+pub async fn list(
+    conn: &mut TenantConn,
+    agent_id: Option<Uuid>,
+) -> StoreResult<Vec<ConnectorRecord>> {
+    let mut query = connectors::table.into_boxed();
+    if let Some(agent_id) = agent_id {
+        query = query.filter(connectors::agent_id.eq(agent_id));
+    }
+    let rows: Vec<ConnectorRow> = query
+        .order(connectors::seq)
+        .select(ConnectorRow::as_select())
+        .load(conn.db())
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -3,4 +3,12 @@
 
 mod support;
 
+mod agents;
+mod append_only;
 mod assets_events;
+mod compliance;
+mod connections;
+mod orgs;
+mod packages;
+mod policies;
+mod tenancy;
