@@ -13,10 +13,12 @@ use crate::{Store, migrate};
 /// Bump when the migrations change, so a shared `DATABASE_URL` server builds a new template.
 const TEMPLATE: &str = "compliance_test_template_v1";
 
+/// Builds a connection string for a database on the test server.
+type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;
+
 /// The server the tests run against, set up once per test process.
 struct Server {
-    /// Builds a connection string for a database on that server.
-    url_for: Box<dyn Fn(&str) -> String + Send + Sync>,
+    url_for: UrlFor,
     /// Keeps the throwaway cluster alive; it is stopped and removed when the process exits.
     _cluster: Option<Mutex<(Cluster, ChildStdin)>>,
 }
@@ -33,27 +35,26 @@ fn server() -> &'static Server {
 }
 
 fn set_up() -> Server {
-    let (url_for, cluster): (Box<dyn Fn(&str) -> String + Send + Sync>, _) =
-        match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.is_empty() => (Box::new(move |db: &str| with_database(&url, db)), None),
-            _ => {
-                let dir = tempfile::Builder::new()
-                    .prefix("compliance-test-")
-                    .tempdir()
-                    .unwrap_or_else(|e| panic!("cannot make a temporary directory: {e}"))
-                    .keep();
-                let cluster = Cluster::open(&dir, Durability::Throwaway)
-                    .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL: {e}"));
-                let watchdog = cluster
-                    .remove_on_exit()
-                    .unwrap_or_else(|e| panic!("cannot guard the throwaway cluster: {e}"));
-                let base = cluster.url("postgres");
-                (
-                    Box::new(move |db: &str| format!("{base} dbname='{db}'")),
-                    Some(Mutex::new((cluster, watchdog))),
-                )
-            }
-        };
+    let (url_for, cluster): (UrlFor, _) = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => (Box::new(move |db: &str| with_database(&url, db)), None),
+        _ => {
+            let dir = tempfile::Builder::new()
+                .prefix("compliance-test-")
+                .tempdir()
+                .unwrap_or_else(|e| panic!("cannot make a temporary directory: {e}"))
+                .keep();
+            let cluster = Cluster::open(&dir, Durability::Throwaway)
+                .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL: {e}"));
+            let watchdog = cluster
+                .remove_on_exit()
+                .unwrap_or_else(|e| panic!("cannot guard the throwaway cluster: {e}"));
+            let base = cluster.url("postgres");
+            (
+                Box::new(move |db: &str| format!("{base} dbname='{db}'")),
+                Some(Mutex::new((cluster, watchdog))),
+            )
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -29,15 +29,7 @@ pub async fn audit_groups(
     agent_id: Uuid,
     until: OffsetDateTime,
 ) -> StoreResult<Vec<AuditGroup>> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    )> = events::table
+    let rows: Vec<GroupRow> = events::table
         .filter(events::asset_id.eq(agent_id))
         .filter(events::occurred_at.lt(until))
         .group_by((
@@ -65,19 +57,28 @@ pub async fn audit_groups(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(action_type, connector, policy_verdict, status, count, first, last)| {
-                // A group always has rows, so min and max are never NULL.
-                Some(AuditGroup {
-                    action_type,
-                    connector,
-                    policy_verdict,
-                    status,
-                    count,
-                    first: first?,
-                    last: last?,
-                })
-            },
-        )
+        .filter_map(|row| {
+            // A group always has rows, so min and max are never NULL.
+            Some(AuditGroup {
+                action_type: row.action_type,
+                connector: row.connector,
+                policy_verdict: row.policy_verdict,
+                status: row.status,
+                count: row.count,
+                first: row.first?,
+                last: row.last?,
+            })
+        })
         .collect())
+}
+
+#[derive(Queryable)]
+struct GroupRow {
+    action_type: String,
+    connector: Option<String>,
+    policy_verdict: Option<String>,
+    status: Option<String>,
+    count: i64,
+    first: Option<OffsetDateTime>,
+    last: Option<OffsetDateTime>,
 }

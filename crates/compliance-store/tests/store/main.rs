@@ -8,6 +8,7 @@ mod append_only;
 mod assets_events;
 mod compliance;
 mod connections;
+mod embedded;
 mod orgs;
 mod packages;
 mod policies;

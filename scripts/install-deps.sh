@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the project needs beyond the Rust toolchain, if missing (Debian/Ubuntu):
+# PostgreSQL's server binaries for the embedded cluster and the test harness.
+set -euo pipefail
+
+need=()
+have_postgres() {
+    command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+have_postgres || need+=(postgresql)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install these packages with your system's package manager: ${need[*]}" >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
