@@ -19,3 +19,8 @@ pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use store::{MIGRATIONS, STATEMENT_TIMEOUT, Store, migrate};
 pub use tenant::TenantConn;
+
+/// The async connection types, for callers that need a raw maintenance connection.
+pub mod reexports {
+    pub use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+}

@@ -1,0 +1,105 @@
+//! Which database the server uses, and what it needs on a first start.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use compliance_store::embedded::{Cluster, Durability};
+use compliance_store::{Role, Store, migrate};
+
+/// The database named in the embedded cluster.
+const DATABASE: &str = "compliance";
+
+/// `DATABASE_URL`, or a private cluster in the data directory (stopped by [`Database::close`]
+/// if this process started it).
+pub struct Database {
+    url: String,
+    cluster: Option<Cluster>,
+}
+
+impl Database {
+    /// Opens the database and applies pending migrations.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Self, String> {
+        let database = match database_url.filter(|url| !url.is_empty()) {
+            Some(url) => Self { url: url.to_owned(), cluster: None },
+            None => {
+                let dir = data_dir.to_owned();
+                let cluster = tokio::task::spawn_blocking(move || Cluster::open(&dir, Durability::Durable))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                create_database(&cluster.url("postgres")).await?;
+                Self { url: cluster.url(DATABASE), cluster: Some(cluster) }
+            }
+        };
+        migrate(&database.url).await.map_err(|e| format!("cannot migrate {}: {e}", database.redacted()))?;
+        Ok(database)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn redacted(&self) -> &str {
+        if self.cluster.is_some() { "the embedded database" } else { "DATABASE_URL" }
+    }
+
+    /// Stops the embedded cluster if this process started it.
+    pub async fn close(self) -> Result<(), String> {
+        if let Some(mut cluster) = self.cluster {
+            tokio::task::spawn_blocking(move || cluster.stop())
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+async fn create_database(maintenance_url: &str) -> Result<(), String> {
+    use compliance_store::reexports::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let mut conn = AsyncPgConnection::establish(maintenance_url).await.map_err(|e| e.to_string())?;
+    // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
+    if let Err(error) = conn.batch_execute(&format!("CREATE DATABASE {DATABASE}")).await {
+        if !error.to_string().contains("already exists") {
+            return Err(format!("cannot create the database: {error}"));
+        }
+    }
+    Ok(())
+}
+
+/// On a first start (no org at all), creates org `default` with an admin token, prints it once
+/// and writes it to `<data dir>/admin-token` with mode 0600.
+pub async fn first_admin_token(store: &Store, data_dir: &Path) -> Result<(), String> {
+    if store.organization_count().await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let org = store.ensure_organization("default").await.map_err(|e| e.to_string())?;
+    let token = store.issue_token(org.id, Role::Admin).await.map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let path = data_dir.join("admin-token");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{}", token.secret))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("First start: created org \"default\" and an admin token (also in {}):", path.display());
+    println!("{}", token.secret);
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

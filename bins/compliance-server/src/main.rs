@@ -1,0 +1,122 @@
+//! `compliance-server`: serves the API, migrates, and manages tokens. Thin: the work lives in
+//! the `compliance-*` crates.
+
+mod database;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use compliance_http::{AppState, configure, error_shape};
+use compliance_store::{Role, Store};
+use tracing_actix_web::TracingLogger;
+use uuid::Uuid;
+
+use crate::database::Database;
+
+#[derive(Debug, Parser)]
+#[command(name = "compliance-server", version, about)]
+struct Cli {
+    /// Where the embedded database and the first admin token live.
+    #[arg(long, env = "COMPLIANCE_DATA_DIR", default_value = "./var", global = true)]
+    data_dir: PathBuf,
+    /// An existing PostgreSQL to use instead of the embedded one.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// The address to serve on.
+    #[arg(long, env = "COMPLIANCE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    listen: SocketAddr,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Create or revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token (and the org, if new); prints the secret alone on stdout.
+    Create {
+        #[arg(long)]
+        org: String,
+        /// admin, deployer, auditor or viewer.
+        #[arg(long)]
+        role: Role,
+    },
+    /// Revoke a token by its id.
+    Revoke { token_id: Uuid },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = match actix_web::rt::System::new().block_on(async { run(cli).await }) {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(message) => message,
+    };
+    eprintln!("compliance-server: {runtime}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let database = Database::open(&cli.data_dir, cli.database_url.as_deref()).await?;
+    let store = Store::connect(database.url(), 16).map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.data_dir, cli.listen, store).await?,
+        Command::Migrate => eprintln!("migrations applied"),
+        Command::Token(TokenCommand::Create { org, role }) => {
+            let org = store.ensure_organization(&org).await.map_err(|e| e.to_string())?;
+            let token = store.issue_token(org.id, role).await.map_err(|e| e.to_string())?;
+            eprintln!("token {} for org {} ({}) with role {role}", token.id, org.name, org.id);
+            println!("{}", token.secret);
+        }
+        Command::Token(TokenCommand::Revoke { token_id }) => {
+            store.revoke_token(token_id).await.map_err(|e| match e {
+                compliance_store::StoreError::NotFound => format!("no token {token_id}"),
+                other => other.to_string(),
+            })?;
+            eprintln!("token {token_id} revoked");
+        }
+    }
+    database.close().await
+}
+
+async fn serve(data_dir: &std::path::Path, listen: SocketAddr, store: Store) -> Result<(), String> {
+    database::first_admin_token(&store, data_dir).await?;
+    let state = AppState::new(store);
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(error_shape())
+            .wrap(TracingLogger::default())
+            .configure(configure(state.clone()))
+    })
+    .disable_signals()
+    .shutdown_timeout(10)
+    .bind(listen)
+    .map_err(|e| format!("cannot listen on {listen}: {e}"))?
+    .run();
+    tracing::info!(%listen, "serving");
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        database::shutdown_signal().await;
+        tracing::info!("shutting down");
+        handle.stop(true).await;
+    });
+    server.await.map_err(|e| e.to_string())
+}

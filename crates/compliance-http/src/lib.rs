@@ -1,0 +1,147 @@
+//! The HTTP layer: thin actix-web handlers that authenticate, check the role, call the store
+//! inside a tenant transaction, and write the archivist (or seed 000) JSON.
+//!
+//! Wire it with [`configure`] and wrap the app in [`error_shape`] so that every failure,
+//! actix's own included, leaves as the one documented JSON error.
+
+pub mod archivist;
+pub mod auth;
+mod error;
+pub mod paging;
+pub mod request;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpResponse, web};
+use compliance_store::Store;
+
+pub use auth::{Action, Caller, TokenCache, allowed};
+pub use error::{ApiError, ApiResult, ErrorBody, error_response, missing};
+
+/// Largest request body accepted: 1 MiB (larger is 413).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: TokenCache,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> web::Data<Self> {
+        web::Data::new(Self {
+            store,
+            tokens: TokenCache::default(),
+        })
+    }
+}
+
+/// Every route, and the limits and fallbacks that make bad requests answer in the error shape.
+pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        use archivist::{assets, compliance, events, policies};
+        cfg.app_data(state)
+            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .service(
+                web::scope("/archivist/v1")
+                    .service(
+                        web::resource("/compliance_policies")
+                            .route(web::post().to(policies::create))
+                            .route(web::get().to(policies::list))
+                            .default_service(web::to(wrong_method)),
+                    )
+                    .service(
+                        web::resource("/compliance_policies/{uuid}")
+                            .route(web::get().to(policies::read))
+                            .route(web::delete().to(policies::delete))
+                            .default_service(web::to(wrong_method)),
+                    )
+                    .service(
+                        web::resource("/compliance/assets/{uuid}")
+                            .route(web::get().to(compliance::check))
+                            .default_service(web::to(wrong_method)),
+                    ),
+            )
+            .service(
+                web::scope("/archivist/v2")
+                    .service(
+                        web::resource("/assets")
+                            .route(web::post().to(assets::create))
+                            .route(web::get().to(assets::list))
+                            .default_service(web::to(wrong_method)),
+                    )
+                    .service(
+                        web::resource("/assets/{uuid}")
+                            .route(web::get().to(assets::read))
+                            .default_service(web::to(wrong_method)),
+                    )
+                    .service(
+                        web::resource("/assets/{uuid}/events")
+                            .route(web::post().to(events::create))
+                            .route(web::get().to(events::list))
+                            .default_service(web::to(wrong_method)),
+                    )
+                    .service(
+                        web::resource("/assets/{uuid}/events/{event}")
+                            .route(web::get().to(events::read))
+                            .default_service(web::to(wrong_method)),
+                    ),
+            )
+            .default_service(web::to(no_route));
+    }
+}
+
+async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
+    let message = format!("no such endpoint: {} {}", req.method(), req.path());
+    error_response(actix_web::http::StatusCode::NOT_FOUND, &message)
+}
+
+async fn wrong_method(req: actix_web::HttpRequest) -> HttpResponse {
+    let message = format!("{} is not allowed on {}", req.method(), req.path());
+    error_response(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, &message)
+}
+
+/// Process up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Database reachable.
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.ping().await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
+}
+
+/// Rewrites any error response that is not already the JSON error shape (actix's extractor
+/// failures, 404 and 405 from routing, 413 from the payload limit) into it.
+pub fn error_shape<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(reshape)
+}
+
+fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .response()
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let status = response.status();
+    let message = response
+        .response()
+        .error()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
+    let (request, _) = response.into_parts();
+    let reshaped = ServiceResponse::new(request, error_response(status, &message));
+    Ok(ErrorHandlerResponse::Response(reshaped.map_into_right_body()))
+}
+
+/// The body type of responses after [`error_shape`].
+pub type ShapedBody<B> = EitherBody<B>;

@@ -1,0 +1,36 @@
+//! Opaque page tokens that carry a listing's filters, position and page size, so that a client
+//! may send only `page_token` for later pages (the SDK does).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+pub fn encode<T: Serialize>(token: &T) -> String {
+    // Serializing plain data structs cannot fail; an empty token would end the listing.
+    serde_json::to_vec(token).map_or_else(|_| String::new(), |json| URL_SAFE_NO_PAD.encode(json))
+}
+
+pub fn decode<T: DeserializeOwned>(token: &str) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .ok_or_else(|| ApiError::bad_request("page_token: not a token this server issued"))
+}
+
+/// `page_size` from the query: 1 to 1000, 100 when absent.
+pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    raw.map(|text| {
+        text.parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("page_size: {text:?} is not a number from 1 to {MAX_PAGE_SIZE}")))
+    })
+    .transpose()
+}
