@@ -21,18 +21,27 @@ impl Database {
     /// Opens the database and applies pending migrations.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Self, String> {
         let database = match database_url.filter(|url| !url.is_empty()) {
-            Some(url) => Self { url: url.to_owned(), cluster: None },
+            Some(url) => Self {
+                url: url.to_owned(),
+                cluster: None,
+            },
             None => {
                 let dir = data_dir.to_owned();
-                let cluster = tokio::task::spawn_blocking(move || Cluster::open(&dir, Durability::Durable))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                let cluster =
+                    tokio::task::spawn_blocking(move || Cluster::open(&dir, Durability::Durable))
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| e.to_string())?;
                 create_database(&cluster.url("postgres")).await?;
-                Self { url: cluster.url(DATABASE), cluster: Some(cluster) }
+                Self {
+                    url: cluster.url(DATABASE),
+                    cluster: Some(cluster),
+                }
             }
         };
-        migrate(&database.url).await.map_err(|e| format!("cannot migrate {}: {e}", database.redacted()))?;
+        migrate(&database.url)
+            .await
+            .map_err(|e| format!("cannot migrate {}: {e}", database.redacted()))?;
         Ok(database)
     }
 
@@ -41,7 +50,11 @@ impl Database {
     }
 
     fn redacted(&self) -> &str {
-        if self.cluster.is_some() { "the embedded database" } else { "DATABASE_URL" }
+        if self.cluster.is_some() {
+            "the embedded database"
+        } else {
+            "DATABASE_URL"
+        }
     }
 
     /// Stops the embedded cluster if this process started it.
@@ -58,9 +71,14 @@ impl Database {
 
 async fn create_database(maintenance_url: &str) -> Result<(), String> {
     use compliance_store::reexports::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    let mut conn = AsyncPgConnection::establish(maintenance_url).await.map_err(|e| e.to_string())?;
+    let mut conn = AsyncPgConnection::establish(maintenance_url)
+        .await
+        .map_err(|e| e.to_string())?;
     // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
-    if let Err(error) = conn.batch_execute(&format!("CREATE DATABASE {DATABASE}")).await {
+    if let Err(error) = conn
+        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
+        .await
+    {
         if !error.to_string().contains("already exists") {
             return Err(format!("cannot create the database: {error}"));
         }
@@ -71,12 +89,24 @@ async fn create_database(maintenance_url: &str) -> Result<(), String> {
 /// On a first start (no org at all), creates org `default` with an admin token, prints it once
 /// and writes it to `<data dir>/admin-token` with mode 0600.
 pub async fn first_admin_token(store: &Store, data_dir: &Path) -> Result<(), String> {
-    if store.organization_count().await.map_err(|e| e.to_string())? > 0 {
+    if store
+        .organization_count()
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(());
     }
-    let org = store.ensure_organization("default").await.map_err(|e| e.to_string())?;
-    let token = store.issue_token(org.id, Role::Admin).await.map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let org = store
+        .ensure_organization("default")
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = store
+        .issue_token(org.id, Role::Admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("admin-token");
     std::fs::OpenOptions::new()
         .write(true)
@@ -86,7 +116,10 @@ pub async fn first_admin_token(store: &Store, data_dir: &Path) -> Result<(), Str
         .open(&path)
         .and_then(|mut file| writeln!(file, "{}", token.secret))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("First start: created org \"default\" and an admin token (also in {}):", path.display());
+    println!(
+        "First start: created org \"default\" and an admin token (also in {}):",
+        path.display()
+    );
     println!("{}", token.secret);
     Ok(())
 }

@@ -19,13 +19,23 @@ use crate::database::Database;
 #[command(name = "compliance-server", version, about)]
 struct Cli {
     /// Where the embedded database and the first admin token live.
-    #[arg(long, env = "COMPLIANCE_DATA_DIR", default_value = "./var", global = true)]
+    #[arg(
+        long,
+        env = "COMPLIANCE_DATA_DIR",
+        default_value = "./var",
+        global = true
+    )]
     data_dir: PathBuf,
     /// An existing PostgreSQL to use instead of the embedded one.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
     /// The address to serve on.
-    #[arg(long, env = "COMPLIANCE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "COMPLIANCE_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     listen: SocketAddr,
     #[command(subcommand)]
     command: Option<Command>,
@@ -81,9 +91,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => serve(&cli.data_dir, cli.listen, store).await?,
         Command::Migrate => eprintln!("migrations applied"),
         Command::Token(TokenCommand::Create { org, role }) => {
-            let org = store.ensure_organization(&org).await.map_err(|e| e.to_string())?;
-            let token = store.issue_token(org.id, role).await.map_err(|e| e.to_string())?;
-            eprintln!("token {} for org {} ({}) with role {role}", token.id, org.name, org.id);
+            let org = store
+                .ensure_organization(&org)
+                .await
+                .map_err(|e| e.to_string())?;
+            let token = store
+                .issue_token(org.id, role)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "token {} for org {} ({}) with role {role}",
+                token.id, org.name, org.id
+            );
             println!("{}", token.secret);
         }
         Command::Token(TokenCommand::Revoke { token_id }) => {

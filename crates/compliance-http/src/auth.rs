@@ -71,19 +71,31 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req.headers().get(AUTHORIZATION).map(|v| v.to_str().map(str::to_owned));
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::unavailable("the server is not configured"))?;
+            let state =
+                state.ok_or_else(|| ApiError::unavailable("the server is not configured"))?;
             let secret = match header {
-                None => return Err(ApiError::unauthenticated("missing Authorization: Bearer <token>")),
-                Some(Err(_)) => return Err(ApiError::unauthenticated("malformed Authorization header")),
+                None => {
+                    return Err(ApiError::unauthenticated(
+                        "missing Authorization: Bearer <token>",
+                    ));
+                }
+                Some(Err(_)) => {
+                    return Err(ApiError::unauthenticated("malformed Authorization header"));
+                }
                 Some(Ok(value)) => value,
             };
             let secret = secret
                 .strip_prefix("Bearer ")
                 .or_else(|| secret.strip_prefix("bearer "))
                 .map(str::trim)
-                .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be Bearer <token>"))?;
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("the Authorization header must be Bearer <token>")
+                })?;
             if let Some(principal) = state.tokens.get(secret) {
                 return Ok(Self(principal));
             }

@@ -75,7 +75,10 @@ impl ApiError {
 pub fn error_response(status: StatusCode, message: &str) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        response.insert_header((header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS)));
+        response.insert_header((
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        ));
     }
     response.json(ErrorBody {
         code: ApiError::code(status),

@@ -130,7 +130,9 @@ fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
         .get(CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let message = response
@@ -140,7 +142,9 @@ fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
     let (request, _) = response.into_parts();
     let reshaped = ServiceResponse::new(request, error_response(status, &message));
-    Ok(ErrorHandlerResponse::Response(reshaped.map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        reshaped.map_into_right_body(),
+    ))
 }
 
 /// The body type of responses after [`error_shape`].

@@ -30,7 +30,11 @@ pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
         text.parse::<i64>()
             .ok()
             .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| ApiError::bad_request(format!("page_size: {text:?} is not a number from 1 to {MAX_PAGE_SIZE}")))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "page_size: {text:?} is not a number from 1 to {MAX_PAGE_SIZE}"
+                ))
+            })
     })
     .transpose()
 }

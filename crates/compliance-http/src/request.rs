@@ -37,7 +37,9 @@ pub fn check_json(req: &HttpRequest, body: &Bytes) -> Result<(), ApiError> {
         ));
     }
     if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
-        return Err(ApiError::bad_request("body: strings may not contain the NUL character"));
+        return Err(ApiError::bad_request(
+            "body: strings may not contain the NUL character",
+        ));
     }
     Ok(())
 }
@@ -55,13 +57,18 @@ pub fn unknown_parameter(name: &str) -> ApiError {
 
 /// An RFC 3339 time, named `field` in errors.
 pub fn time(field: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|_| ApiError::bad_request(format!("{field}: {text:?} is not an RFC 3339 time such as 2019-11-27T14:44:19Z")))
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        ApiError::bad_request(format!(
+            "{field}: {text:?} is not an RFC 3339 time such as 2019-11-27T14:44:19Z"
+        ))
+    })
 }
 
 /// A time as the API writes it: RFC 3339 in UTC.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// A UUID path segment, named `field` in errors.

@@ -61,10 +61,11 @@ async fn load_trail(f: &mut Fixture, agent: Uuid, entries: i64) {
                   (ARRAY['PERMIT','PERMIT','PERMIT','PERMIT','ESCALATE','DENY'])[1 + i % 6],
                   (ARRAY['success','success','error','blocked'])[1 + i % 4],
                   i % 900
-           FROM generate_series(1, {entries}) i;
-         VACUUM ANALYZE events;"
+           FROM generate_series(1, {entries}) i;"
     );
     f.raw.batch_execute(&sql).await.unwrap();
+    // Sets the visibility map, so the figures' GROUP BY can be an index-only scan.
+    f.raw.batch_execute("VACUUM ANALYZE events").await.unwrap();
 }
 
 async fn fixture() -> Fixture {
@@ -76,14 +77,22 @@ async fn fixture() -> Fixture {
     let pairing = |t: &str, extra: serde_json::Value| {
         let mut body = json!({"compliance_type": t, "display_name": t,
             "event_display_type": "Open", "closing_event_display_type": "Close"});
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         body
     };
     let bodies = [
         json!({"compliance_type": "COMPLIANCE_SINCE", "display_name": "since", "event_display_type": "Close", "time_period_seconds": 86400}),
         pairing("COMPLIANCE_CURRENT_OUTSTANDING", json!({})),
-        pairing("COMPLIANCE_PERIOD_OUTSTANDING", json!({"time_period_seconds": 3600})),
-        pairing("COMPLIANCE_DYNAMIC_TOLERANCE", json!({"dynamic_window": 30 * 86400, "dynamic_variability": 3})),
+        pairing(
+            "COMPLIANCE_PERIOD_OUTSTANDING",
+            json!({"time_period_seconds": 3600}),
+        ),
+        pairing(
+            "COMPLIANCE_DYNAMIC_TOLERANCE",
+            json!({"dynamic_window": 30 * 86400, "dynamic_variability": 3}),
+        ),
         json!({"compliance_type": "COMPLIANCE_RICHNESS", "display_name": "rich", "richness_assertions": [{"or": ["rad<7"]}]}),
     ];
     for body in bodies {
@@ -102,7 +111,11 @@ struct Row {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let mut f = runtime.block_on(fixture());
     let (small, large, agent) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
     runtime.block_on(async {
@@ -134,10 +147,19 @@ fn bench(c: &mut Criterion) {
             "SELECT display_type FROM events WHERE org_id = '{org}' AND asset_id = '{asset}' \
              AND display_type IN ('Open', 'Close') AND occurred_at < '2027-01-01'"
         );
-        for (name, sql) in [("bare_since_sql", since_sql), ("bare_pairs_slice_sql", pairs_sql)] {
-            let mut raw = runtime.block_on(AsyncPgConnection::establish(&url)).unwrap();
+        for (name, sql) in [
+            ("bare_since_sql", since_sql),
+            ("bare_pairs_slice_sql", pairs_sql),
+        ] {
+            let mut raw = runtime
+                .block_on(AsyncPgConnection::establish(&url))
+                .unwrap();
             group.bench_function(format!("{name}/{label}"), |b| {
-                b.iter(|| runtime.block_on(diesel::sql_query(&sql).load::<Row>(&mut raw)).unwrap())
+                b.iter(|| {
+                    runtime
+                        .block_on(diesel::sql_query(&sql).load::<Row>(&mut raw))
+                        .unwrap()
+                })
             });
         }
     }
@@ -158,9 +180,15 @@ fn bench(c: &mut Criterion) {
          FROM events WHERE org_id = '{org}' AND asset_id = '{agent}' AND occurred_at < '2027-01-01' \
          GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
     );
-    let mut raw = runtime.block_on(AsyncPgConnection::establish(&url)).unwrap();
+    let mut raw = runtime
+        .block_on(AsyncPgConnection::establish(&url))
+        .unwrap();
     group.bench_function("bare_group_by_sql", |b| {
-        b.iter(|| runtime.block_on(diesel::sql_query(&bare).load::<Row>(&mut raw)).unwrap())
+        b.iter(|| {
+            runtime
+                .block_on(diesel::sql_query(&bare).load::<Row>(&mut raw))
+                .unwrap()
+        })
     });
     group.finish();
 }

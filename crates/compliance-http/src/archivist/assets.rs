@@ -48,7 +48,12 @@ pub fn asset_json(org: Uuid, asset: &AssetRecord) -> Value {
     })
 }
 
-pub async fn create(caller: Caller, state: Data<AppState>, req: HttpRequest, body: Bytes) -> ApiResult<HttpResponse> {
+pub async fn create(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult<HttpResponse> {
     caller.may(Action::Record)?;
     let request: AssetRequest = json_body(&req, &body)?;
     let asset = NewAsset {
@@ -62,7 +67,11 @@ pub async fn create(caller: Caller, state: Data<AppState>, req: HttpRequest, bod
     Ok(HttpResponse::Ok().json(asset_json(caller.org(), &created)))
 }
 
-pub async fn read(caller: Caller, state: Data<AppState>, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn read(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = uuid("uuid", &id)?;
     let mut conn = state.store.tenant(caller.org()).await?;
     let asset = assets::get(&mut conn, id).await;
@@ -80,8 +89,15 @@ struct Page {
 }
 
 /// GET /archivist/v2/assets?attributes.<key>=<value>
-pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let mut page = Page { page_size: DEFAULT_PAGE_SIZE, ..Page::default() };
+pub async fn list(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let mut page = Page {
+        page_size: DEFAULT_PAGE_SIZE,
+        ..Page::default()
+    };
     let (mut token, mut size) = (None, None);
     for (name, value) in query_pairs(&req)? {
         if let Some(key) = name.strip_prefix("attributes.") {
@@ -103,7 +119,10 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> Ap
     }
     if page.unconfirmed {
         let total = wants_total(&req).then_some(0);
-        return Ok(listing(json!({ "assets": [], "next_page_token": "" }), total));
+        return Ok(listing(
+            json!({ "assets": [], "next_page_token": "" }),
+            total,
+        ));
     }
     let query = AssetQuery {
         attributes: page.attributes.clone(),
@@ -113,7 +132,11 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> Ap
     let mut conn = state.store.tenant(caller.org()).await?;
     let found = async {
         let found = assets::list(&mut conn, &query).await?;
-        let total = if wants_total(&req) { Some(assets::count(&mut conn, &query).await?) } else { None };
+        let total = if wants_total(&req) {
+            Some(assets::count(&mut conn, &query).await?)
+        } else {
+            None
+        };
         Ok::<_, compliance_store::StoreError>((found, total))
     }
     .await;
@@ -121,9 +144,15 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> Ap
     let more = found.len() as i64 > page.page_size;
     found.truncate(usize::try_from(page.page_size).unwrap_or(usize::MAX));
     let next_page_token = match (more, found.last()) {
-        (true, Some(last)) => paging::encode(&Page { after_seq: last.seq, ..page }),
+        (true, Some(last)) => paging::encode(&Page {
+            after_seq: last.seq,
+            ..page
+        }),
         _ => String::new(),
     };
     let assets: Vec<Value> = found.iter().map(|a| asset_json(caller.org(), a)).collect();
-    Ok(listing(json!({ "assets": assets, "next_page_token": next_page_token }), total))
+    Ok(listing(
+        json!({ "assets": assets, "next_page_token": next_page_token }),
+        total,
+    ))
 }

@@ -23,7 +23,12 @@ struct Page {
 }
 
 /// GET /archivist/v1/compliance/assets/{uuid}?compliant_at=<RFC 3339>
-pub async fn check(caller: Caller, state: Data<AppState>, req: HttpRequest, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn check(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let asset = uuid("uuid", &id)?;
     let mut at = None;
     let mut size = None;
@@ -37,38 +42,61 @@ pub async fn check(caller: Caller, state: Data<AppState>, req: HttpRequest, id: 
         }
     }
     // Now at whole seconds, so the echoed time reads back exactly.
-    let now = || OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = || {
+        OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc())
+    };
     let mut page = match token.filter(|t| !t.is_empty()) {
         Some(token) => paging::decode(&token)?,
-        None => Page { at: at.unwrap_or_else(now).unix_timestamp_nanos(), offset: 0, page_size: STATEMENT_LIMIT },
+        None => Page {
+            at: at.unwrap_or_else(now).unix_timestamp_nanos(),
+            offset: 0,
+            page_size: STATEMENT_LIMIT,
+        },
     };
     if let Some(size) = size {
         page.page_size = size.min(STATEMENT_LIMIT);
     }
     let at = match at {
         Some(at) if page.offset == 0 => at,
-        _ => OffsetDateTime::from_unix_timestamp_nanos(page.at).map_err(|_| ApiError::bad_request("page_token: out of range"))?,
+        _ => OffsetDateTime::from_unix_timestamp_nanos(page.at)
+            .map_err(|_| ApiError::bad_request("page_token: out of range"))?,
     };
     let mut conn = state.store.tenant(caller.org()).await?;
     let answer = check_asset(&mut conn, asset, at).await;
     let answer = conn.end(answer).await.map_err(missing("asset"))?;
-    let start = usize::try_from(page.offset).unwrap_or(usize::MAX).min(answer.statements.len());
-    let end = start.saturating_add(usize::try_from(page.page_size).unwrap_or(usize::MAX)).min(answer.statements.len());
+    let start = usize::try_from(page.offset)
+        .unwrap_or(usize::MAX)
+        .min(answer.statements.len());
+    let end = start
+        .saturating_add(usize::try_from(page.page_size).unwrap_or(usize::MAX))
+        .min(answer.statements.len());
     let statements: Vec<_> = answer.statements[start..end]
         .iter()
-        .map(|s| json!({
-            "compliance_policy_identity": format!("compliance_policies/{}", s.policy),
-            "compliant": s.compliant,
-            "reason": s.reason,
-        }))
+        .map(|s| {
+            json!({
+                "compliance_policy_identity": format!("compliance_policies/{}", s.policy),
+                "compliant": s.compliant,
+                "reason": s.reason,
+            })
+        })
         .collect();
     let more = end < answer.statements.len();
     let next_page_token = if more {
-        paging::encode(&Page { at: at.unix_timestamp_nanos(), offset: end as i64, page_size: page.page_size })
+        paging::encode(&Page {
+            at: at.unix_timestamp_nanos(),
+            offset: end as i64,
+            page_size: page.page_size,
+        })
     } else {
         String::new()
     };
-    let status = if more { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
+    let status = if more {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
     Ok(HttpResponse::build(status).json(json!({
         "compliant": answer.compliant,
         "compliance": statements,

@@ -1,8 +1,8 @@
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_core::{Attributes, correlation_value};
-use compliance_store::events::{self, AuditFields, EventQuery, EventRecord, NewEvent};
 use compliance_store::assets;
+use compliance_store::events::{self, AuditFields, EventQuery, EventRecord, NewEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -84,7 +84,11 @@ pub async fn create(
     let event = NewEvent {
         id: Uuid::new_v4(),
         asset_id,
-        display_type: request.event_attributes.get("arc_display_type").cloned().unwrap_or_default(),
+        display_type: request
+            .event_attributes
+            .get("arc_display_type")
+            .cloned()
+            .unwrap_or_default(),
         correlation_value: correlation_value(&request.event_attributes).map(str::to_owned),
         declared_at,
         operation: request.operation,
@@ -92,7 +96,10 @@ pub async fn create(
         event_attributes: request.event_attributes,
         asset_attributes: request.asset_attributes,
         principal_declared: Value::Object(request.principal_declared),
-        audit: AuditFields { metadata: json!({}), ..AuditFields::default() },
+        audit: AuditFields {
+            metadata: json!({}),
+            ..AuditFields::default()
+        },
     };
     let mut conn = state.store.tenant(caller.org()).await?;
     let appended = async {
@@ -105,7 +112,11 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(event_json(caller.org(), &appended)))
 }
 
-pub async fn read(caller: Caller, state: Data<AppState>, ids: Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn read(
+    caller: Caller,
+    state: Data<AppState>,
+    ids: Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (asset, event) = ids.into_inner();
     let asset = uuid("asset uuid", &asset)?;
     let event = uuid("event uuid", &event)?;
@@ -125,12 +136,21 @@ struct Page {
 }
 
 /// GET /archivist/v2/assets/{uuid|-}/events?event_attributes.<key>=<value>, newest first.
-pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest, asset: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+    asset: Path<String>,
+) -> ApiResult<HttpResponse> {
     let asset = match asset.as_str() {
         ANY_ASSET => None,
         id => Some(uuid("uuid", id)?),
     };
-    let mut page = Page { asset, page_size: DEFAULT_PAGE_SIZE, ..Page::default() };
+    let mut page = Page {
+        asset,
+        page_size: DEFAULT_PAGE_SIZE,
+        ..Page::default()
+    };
     let (mut token, mut size) = (None, None);
     for (name, value) in query_pairs(&req)? {
         if let Some(key) = name.strip_prefix("event_attributes.") {
@@ -152,7 +172,10 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest, asset
     }
     if page.unconfirmed {
         let total = wants_total(&req).then_some(0);
-        return Ok(listing(json!({ "events": [], "next_page_token": "" }), total));
+        return Ok(listing(
+            json!({ "events": [], "next_page_token": "" }),
+            total,
+        ));
     }
     let query = EventQuery {
         asset_id: page.asset,
@@ -167,7 +190,11 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest, asset
             assets::get(&mut conn, asset).await?;
         }
         let found = events::list(&mut conn, &query).await?;
-        let total = if wants_total(&req) { Some(events::count(&mut conn, &query).await?) } else { None };
+        let total = if wants_total(&req) {
+            Some(events::count(&mut conn, &query).await?)
+        } else {
+            None
+        };
         Ok::<_, compliance_store::StoreError>((found, total))
     }
     .await;
@@ -175,11 +202,16 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest, asset
     let more = found.len() as i64 > page.page_size;
     found.truncate(usize::try_from(page.page_size).unwrap_or(usize::MAX));
     let next_page_token = if more {
-        paging::encode(&Page { offset: page.offset + page.page_size, ..page })
+        paging::encode(&Page {
+            offset: page.offset + page.page_size,
+            ..page
+        })
     } else {
         String::new()
     };
     let events: Vec<Value> = found.iter().map(|e| event_json(caller.org(), e)).collect();
-    Ok(listing(json!({ "events": events, "next_page_token": next_page_token }), total))
+    Ok(listing(
+        json!({ "events": events, "next_page_token": next_page_token }),
+        total,
+    ))
 }
-

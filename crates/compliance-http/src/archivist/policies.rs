@@ -22,7 +22,12 @@ struct Page {
 }
 
 /// POST /archivist/v1/compliance_policies
-pub async fn create(caller: Caller, state: Data<AppState>, req: HttpRequest, body: Bytes) -> ApiResult<HttpResponse> {
+pub async fn create(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult<HttpResponse> {
     caller.may(Action::AdministerPolicies)?;
     check_json(&req, &body)?;
     let spec = PolicySpec::from_json(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -33,27 +38,48 @@ pub async fn create(caller: Caller, state: Data<AppState>, req: HttpRequest, bod
 }
 
 /// GET /archivist/v1/compliance_policies/{uuid}
-pub async fn read(caller: Caller, state: Data<AppState>, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn read(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = uuid("uuid", &id)?;
     let mut conn = state.store.tenant(caller.org()).await?;
     let stored = policies::get(&mut conn, id).await;
-    let stored = conn.end(stored).await.map_err(missing("compliance policy"))?;
+    let stored = conn
+        .end(stored)
+        .await
+        .map_err(missing("compliance policy"))?;
     Ok(HttpResponse::Ok().json(PolicyBody::from(&stored.policy)))
 }
 
 /// DELETE /archivist/v1/compliance_policies/{uuid}: answers the deleted policy.
-pub async fn delete(caller: Caller, state: Data<AppState>, id: Path<String>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
     caller.may(Action::AdministerPolicies)?;
     let id = uuid("uuid", &id)?;
     let mut conn = state.store.tenant(caller.org()).await?;
     let deleted = policies::delete(&mut conn, id).await;
-    let deleted = conn.end(deleted).await.map_err(missing("compliance policy"))?;
+    let deleted = conn
+        .end(deleted)
+        .await
+        .map_err(missing("compliance policy"))?;
     Ok(HttpResponse::Ok().json(PolicyBody::from(&deleted.policy)))
 }
 
 /// GET /archivist/v1/compliance_policies
-pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let mut page = Page { page_size: DEFAULT_PAGE_SIZE, ..Page::default() };
+pub async fn list(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let mut page = Page {
+        page_size: DEFAULT_PAGE_SIZE,
+        ..Page::default()
+    };
     let mut token = None;
     let mut size = None;
     for (name, value) in query_pairs(&req)? {
@@ -82,7 +108,11 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> Ap
     let mut conn = state.store.tenant(caller.org()).await?;
     let found = async {
         let found = policies::list(&mut conn, &query).await?;
-        let total = if wants_total(&req) { Some(policies::count(&mut conn, &query).await?) } else { None };
+        let total = if wants_total(&req) {
+            Some(policies::count(&mut conn, &query).await?)
+        } else {
+            None
+        };
         Ok::<_, compliance_store::StoreError>((found, total))
     }
     .await;
@@ -90,9 +120,18 @@ pub async fn list(caller: Caller, state: Data<AppState>, req: HttpRequest) -> Ap
     let more = found.len() as i64 > page.page_size;
     found.truncate(usize::try_from(page.page_size).unwrap_or(usize::MAX));
     let next_page_token = match (more, found.last()) {
-        (true, Some(last)) => paging::encode(&Page { after_seq: last.seq, ..page }),
+        (true, Some(last)) => paging::encode(&Page {
+            after_seq: last.seq,
+            ..page
+        }),
         _ => String::new(),
     };
-    let bodies: Vec<PolicyBody> = found.iter().map(|stored| PolicyBody::from(&stored.policy)).collect();
-    Ok(listing(json!({ "compliance_policies": bodies, "next_page_token": next_page_token }), total))
+    let bodies: Vec<PolicyBody> = found
+        .iter()
+        .map(|stored| PolicyBody::from(&stored.policy))
+        .collect();
+    Ok(listing(
+        json!({ "compliance_policies": bodies, "next_page_token": next_page_token }),
+        total,
+    ))
 }

@@ -1,0 +1,9 @@
+//! The HTTP API over real HTTP, against a real database (a database per test).
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
+mod support;
+
+mod archivist;
+mod bad_input;
+mod permissions;
+mod unavailable;

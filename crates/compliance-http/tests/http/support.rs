@@ -1,0 +1,168 @@
+use std::collections::HashMap;
+
+use actix_web::{App, HttpServer};
+use compliance_http::{AppState, configure, error_shape};
+use compliance_store::testing::TestDb;
+use compliance_store::{Role, Store};
+use serde_json::Value;
+
+/// Reads a whole awc response into a [`Reply`] (a macro: awc's response type is generic).
+macro_rules! reply {
+    ($response:expr) => {{
+        let mut response = $response;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let bytes = response.body().limit(64 << 20).await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }};
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: HashMap<String, String>,
+}
+
+impl Reply {
+    /// Asserts the one error shape, with this status and gRPC code, and a message containing `says`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: u64, says: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.body["code"].as_u64(), Some(code), "{self:?}");
+        let message = self.body["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message: {self:?}"));
+        assert!(message.contains(says), "{message:?} should say {says:?}");
+        assert_eq!(
+            self.body.as_object().unwrap().len(),
+            2,
+            "only code and message: {self:?}"
+        );
+    }
+}
+
+/// A server on an ephemeral port over a fresh database, with a token per role in two orgs.
+pub struct Server {
+    pub base: String,
+    pub db: TestDb,
+    pub acme: HashMap<Role, String>,
+    pub globex: HashMap<Role, String>,
+    client: awc::Client,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        let db = TestDb::new().await;
+        Self::start_on(db).await
+    }
+
+    pub async fn start_on(db: TestDb) -> Self {
+        let mut acme = HashMap::new();
+        let mut globex = HashMap::new();
+        for (name, tokens) in [("acme", &mut acme), ("globex", &mut globex)] {
+            let org = db.store.ensure_organization(name).await.unwrap();
+            for role in Role::ALL {
+                tokens.insert(
+                    role,
+                    db.store.issue_token(org.id, role).await.unwrap().secret,
+                );
+            }
+        }
+        let base = serve(db.store.clone());
+        Self {
+            base,
+            db,
+            acme,
+            globex,
+            client: awc::Client::default(),
+        }
+    }
+
+    pub fn admin(&self) -> &str {
+        &self.acme[&Role::Admin]
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .timeout(std::time::Duration::from_secs(30));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        };
+        reply!(response.unwrap())
+    }
+
+    /// Sends raw bytes with the given headers.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        reply!(request.send_body(body).await.unwrap())
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+}
+
+/// Serves the app on 127.0.0.1 and an ephemeral port; the base URL.
+pub fn serve(store: Store) -> String {
+    let state = AppState::new(store);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(error_shape())
+            .configure(configure(state.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let address = server.addrs()[0];
+    actix_rt::spawn(server.run());
+    format!("http://{address}")
+}
