@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond the Rust toolchain, if missing (Debian/Ubuntu):
-# PostgreSQL's server binaries for the embedded cluster and the test harness.
+# PostgreSQL's server binaries for the embedded cluster and the test harness; curl and Python's
+# venv for the SDK compatibility suite.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,9 @@ have_postgres() {
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 have_postgres || need+=(postgresql)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+# The SDK compatibility suite makes a virtualenv.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

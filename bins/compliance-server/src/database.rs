@@ -75,15 +75,12 @@ async fn create_database(maintenance_url: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
-    if let Err(error) = conn
-        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
-        .await
-    {
-        if !error.to_string().contains("already exists") {
-            return Err(format!("cannot create the database: {error}"));
+    match conn.batch_execute(&format!("CREATE DATABASE {DATABASE}")).await {
+        Err(error) if !error.to_string().contains("already exists") => {
+            Err(format!("cannot create the database: {error}"))
         }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// On a first start (no org at all), creates org `default` with an admin token, prints it once
