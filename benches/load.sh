@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Load on loopback: wrk against GET /archivist/v1/compliance/assets/{uuid} (five policies) and
+# GET /archivist/v1/compliance_policies/{uuid}, then pgbench running the equivalent primary-key
+# SELECT on the same database at the same concurrency. Prints one table for docs/performance.md.
+# Usage: benches/load.sh [connections] [seconds]
+set -euo pipefail
+connections=${1:-16}
+seconds=${2:-15}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+cargo build --quiet --release -p compliance-server
+data=$(mktemp -d /tmp/compliance-load-XXXXXX)
+chmod 755 "$data"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+env -u DATABASE_URL RUST_LOG=warn "$root/target/release/compliance-server" --data-dir "$data/var" \
+    --listen "127.0.0.1:$port" >"$data/stdout" 2>"$data/server.log" &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 120); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+token=$(cat "$data/var/admin-token")
+auth="Authorization: Bearer $token"
+post() { curl -sf -X POST "$base$1" -H "$auth" -H 'Content-Type: application/json' -d "$2"; }
+json() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
+
+# Five policies, one of each type, and an asset with 200 events they all look at.
+policy=$(post /archivist/v1/compliance_policies '{"compliance_type":"COMPLIANCE_SINCE","display_name":"since","event_display_type":"Close","time_period_seconds":86400}' | json '["identity"]')
+post /archivist/v1/compliance_policies '{"compliance_type":"COMPLIANCE_CURRENT_OUTSTANDING","display_name":"current","event_display_type":"Open","closing_event_display_type":"Close"}' >/dev/null
+post /archivist/v1/compliance_policies '{"compliance_type":"COMPLIANCE_PERIOD_OUTSTANDING","display_name":"period","event_display_type":"Open","closing_event_display_type":"Close","time_period_seconds":3600}' >/dev/null
+post /archivist/v1/compliance_policies '{"compliance_type":"COMPLIANCE_DYNAMIC_TOLERANCE","display_name":"dynamic","event_display_type":"Open","closing_event_display_type":"Close","dynamic_window":2592000,"dynamic_variability":3}' >/dev/null
+post /archivist/v1/compliance_policies '{"compliance_type":"COMPLIANCE_RICHNESS","display_name":"rich","richness_assertions":[{"or":["rad<7"]}]}' >/dev/null
+asset=$(post /archivist/v2/assets '{"attributes":{"rad":"3"}}' | json '["identity"]')
+for i in $(seq 1 100); do
+    post "/archivist/v2/$asset/events" "{\"event_attributes\":{\"arc_display_type\":\"Open\",\"arc_correlation_value\":\"c$i\"},\"timestamp_declared\":\"2026-11-01T00:00:00Z\"}" >/dev/null
+    post "/archivist/v2/$asset/events" "{\"event_attributes\":{\"arc_display_type\":\"Close\",\"arc_correlation_value\":\"c$i\"},\"timestamp_declared\":\"2026-11-01T00:$(printf %02d $((i % 60))):00Z\"}" >/dev/null
+done
+
+run_wrk() {
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "$auth" "$base$1" >"$data/wrk.txt"
+    local rps p50 p99 non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
+    p50=$(awk '$1 == "50%" {print $2}' "$data/wrk.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$data/wrk.txt")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' "$data/wrk.txt")
+    echo "| GET $2 | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
+echo "connections=$connections seconds=$seconds"
+echo "| load | requests/s | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+run_wrk "/archivist/v1/compliance/$asset" "/archivist/v1/compliance/assets/{uuid} (5 policies)"
+run_wrk "/archivist/v1/$policy" "/archivist/v1/compliance_policies/{uuid}"
+rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$server/status")
+
+# The same primary-key SELECT as the policy read, straight to PostgreSQL over its socket.
+bindir=$(dirname "$(readlink -f "$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | tail -1)")")
+org_and_id=$(python3 -c "print('${policy}'.split('/')[1])")
+echo "SELECT * FROM compliance_policies WHERE org_id = (SELECT org_id FROM compliance_policies WHERE id = '$org_and_id') AND id = '$org_and_id';" >"$data/select.sql"
+chmod 644 "$data/select.sql"
+runas=()
+[ "$(id -u)" -eq 0 ] && runas=(runuser -u postgres --)
+"${runas[@]}" "$bindir/pgbench" -h "$data/var/run" -U postgres -n -M prepared -c "$connections" -j 2 -T "$seconds" \
+    -f "$data/select.sql" compliance >"$data/pgbench.txt" 2>&1
+tps=$(awk '/^tps/ {print $3; exit}' "$data/pgbench.txt")
+lat=$(awk '/latency average/ {print $4, $5}' "$data/pgbench.txt")
+echo "| pgbench: the policy's primary-key SELECT | $tps | (average $lat) | | |"
+echo "server peak RSS: $rss"
