@@ -10,9 +10,10 @@ $$;
 GRANT compliance_app TO CURRENT_USER;
 GRANT USAGE ON SCHEMA public TO compliance_app;
 
--- The org a tenant transaction is bound to; NULL when unset ('' reads as unset).
+-- The org a tenant transaction is bound to; NULL when unset ('' reads as unset). PARALLEL
+-- SAFE (parallel workers receive the leader's settings), else no tenant query could go parallel.
 CREATE FUNCTION app_org_id() RETURNS uuid
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT NULLIF(current_setting('app.org_id', true), '')::uuid $$;
 
 -- Raises on UPDATE or DELETE: for append-only tables.
