@@ -49,6 +49,7 @@ run_wrk() {
 echo "connections=$connections seconds=$seconds"
 echo "| load | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|"
+run_wrk "/healthz" "/healthz (HTTP only, no database)"
 run_wrk "/archivist/v1/compliance/$asset" "/archivist/v1/compliance/assets/{uuid} (5 policies)"
 run_wrk "/archivist/v1/$policy" "/archivist/v1/compliance_policies/{uuid}"
 rss=$(awk '/VmHWM/ {print $2, $3}' "/proc/$server/status")

@@ -75,7 +75,10 @@ async fn create_database(maintenance_url: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
-    match conn.batch_execute(&format!("CREATE DATABASE {DATABASE}")).await {
+    match conn
+        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
+        .await
+    {
         Err(error) if !error.to_string().contains("already exists") => {
             Err(format!("cannot create the database: {error}"))
         }

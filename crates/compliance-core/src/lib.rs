@@ -11,6 +11,7 @@ mod evaluate;
 mod event;
 mod filter;
 mod history;
+pub mod package;
 mod pairing;
 mod plan;
 mod policy;

@@ -3,6 +3,7 @@
 
 mod filter;
 mod outstanding;
+mod package;
 mod properties;
 mod richness;
 mod since;

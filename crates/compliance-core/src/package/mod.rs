@@ -1,0 +1,160 @@
+//! Compliance packages for AI agents (seed 000): a pure function from what the store knows about
+//! an agent at one instant to the package's content. Deterministic: the same inputs give the
+//! same JSON, so a package's hash can be recomputed.
+
+mod controls;
+mod facts;
+mod flow;
+mod graph;
+mod vsq;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use controls::{ControlMapping, ControlMappings, ControlStatus};
+pub use flow::{DataFlowDiagram, Direction, FlowConnector};
+pub use graph::{Edge, ExecutionGraph};
+pub use vsq::{Answer, VsqResponse, VsqResponses};
+
+/// The agent as it declared itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub permitted_systems: Vec<String>,
+    pub permitted_actions: Vec<String>,
+    pub permitted_data_types: Vec<String>,
+    pub max_actions_per_hour: Option<i32>,
+}
+
+/// A connector configuration: a vendor system the agent reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorConfig {
+    /// What audit entries name as `connector`, such as `crowdstrike`.
+    pub connector_type: String,
+    pub vendor: String,
+    pub purpose: String,
+    pub data_categories: Vec<String>,
+    pub region: String,
+    /// `resource:action` pairs.
+    pub permitted_operations: Vec<String>,
+}
+
+/// A policy rule of the policy engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRule {
+    pub name: String,
+    /// `permit`, `deny` or `escalate`.
+    pub rule_type: String,
+    pub connector: String,
+    pub action_pattern: String,
+    pub risk_threshold: i32,
+}
+
+/// Audit entries of one kind, as PostgreSQL grouped them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditGroup {
+    pub action_type: String,
+    pub connector: Option<String>,
+    pub policy_verdict: Option<String>,
+    pub status: Option<String>,
+    pub count: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last: OffsetDateTime,
+}
+
+/// Drift (`drift.detected`, closed by `drift.resolved` with the same correlation id).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DriftSummary {
+    pub detected: i64,
+    pub resolved: i64,
+    /// Detections per severity (`unspecified` when none was given).
+    pub by_severity: BTreeMap<String, i64>,
+    pub mean_seconds_to_resolve: Option<f64>,
+    pub max_seconds_to_resolve: Option<f64>,
+    /// The most recent unresolved detections (at most 20).
+    pub open: Vec<OpenDrift>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenDrift {
+    pub correlation_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub detected_at: OffsetDateTime,
+    pub drift_type: Option<String>,
+    pub severity: Option<String>,
+}
+
+/// A compliance policy's statement about the agent at generation time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyEvidence {
+    /// `compliance_policies/<uuid>`.
+    pub identity: String,
+    pub display_name: String,
+    pub compliance_type: String,
+    /// SOC 2 criteria the policy evidences, such as `CC7.2`.
+    pub controls: Vec<String>,
+    pub compliant: bool,
+    pub reason: String,
+}
+
+/// Everything a package is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageInputs<'a> {
+    pub agent: &'a AgentProfile,
+    pub connectors: &'a [ConnectorConfig],
+    pub rules: &'a [PolicyRule],
+    pub audit: &'a [AuditGroup],
+    pub drift: &'a DriftSummary,
+    pub policies: &'a [PolicyEvidence],
+}
+
+/// A package's content: the five sections of seed 000, the policy statements and the drift
+/// summary they rest on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageContent {
+    pub agent: AgentProfile,
+    pub execution_graph: ExecutionGraph,
+    pub data_flow_diagram: DataFlowDiagram,
+    pub vsq_responses: VsqResponses,
+    pub sub_processors: Vec<SubProcessor>,
+    pub control_mappings: ControlMappings,
+    pub compliance_policies: Vec<PolicyEvidence>,
+    pub drift: DriftSummary,
+}
+
+/// A third-party vendor behind a configured or used connector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubProcessor {
+    pub name: String,
+    pub purpose: String,
+    pub data_categories: Vec<String>,
+    pub regions: Vec<String>,
+    pub connectors: Vec<String>,
+    /// False for a connector the trail uses but no configuration describes.
+    pub configured: bool,
+    pub calls: i64,
+}
+
+/// Computes a package's content from its inputs.
+pub fn assemble(inputs: &PackageInputs<'_>) -> PackageContent {
+    let execution_graph = graph::execution_graph(inputs);
+    let facts = facts::Facts::new(inputs, &execution_graph);
+    let sub_processors = flow::sub_processors(inputs, &execution_graph);
+    PackageContent {
+        agent: inputs.agent.clone(),
+        data_flow_diagram: flow::diagram(inputs, &execution_graph),
+        vsq_responses: vsq::responses(&facts),
+        control_mappings: controls::mappings(&facts, inputs.policies),
+        sub_processors,
+        compliance_policies: inputs.policies.to_vec(),
+        drift: inputs.drift.clone(),
+        execution_graph,
+    }
+}

@@ -1,0 +1,438 @@
+//! Package assembly, offline: every figure traceable to the inputs, every rule checked.
+
+use compliance_core::package::{
+    AgentProfile, Answer, AuditGroup, ConnectorConfig, ControlStatus, Direction, DriftSummary,
+    PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
+};
+use uuid::Uuid;
+
+use crate::support::t;
+
+fn agent() -> AgentProfile {
+    AgentProfile {
+        id: Uuid::from_u128(1),
+        name: "triage-agent".to_owned(),
+        description: "Triages detections".to_owned(),
+        permitted_systems: vec!["crowdstrike".to_owned(), "jira".to_owned()],
+        permitted_actions: vec!["detections:*".to_owned(), "issues:create".to_owned()],
+        permitted_data_types: vec!["security_events".to_owned()],
+        max_actions_per_hour: Some(500),
+    }
+}
+
+fn connectors() -> Vec<ConnectorConfig> {
+    vec![
+        ConnectorConfig {
+            connector_type: "crowdstrike".to_owned(),
+            vendor: "CrowdStrike".to_owned(),
+            purpose: "Read detections".to_owned(),
+            data_categories: vec!["security_events".to_owned(), "host_metadata".to_owned()],
+            region: "us-1".to_owned(),
+            permitted_operations: vec!["detections:read".to_owned(), "hosts:contain".to_owned()],
+        },
+        ConnectorConfig {
+            connector_type: "jira".to_owned(),
+            vendor: "Atlassian".to_owned(),
+            purpose: "Open tickets".to_owned(),
+            data_categories: vec!["ticket_content".to_owned()],
+            region: "eu-west".to_owned(),
+            permitted_operations: vec!["issues:create".to_owned()],
+        },
+    ]
+}
+
+fn rules() -> Vec<PolicyRule> {
+    vec![PolicyRule {
+        name: "escalate containment".to_owned(),
+        rule_type: "escalate".to_owned(),
+        connector: "crowdstrike".to_owned(),
+        action_pattern: "hosts:contain".to_owned(),
+        risk_threshold: 70,
+    }]
+}
+
+fn group(
+    action: &str,
+    connector: Option<&str>,
+    verdict: Option<&str>,
+    status: &str,
+    count: i64,
+    first: i64,
+    last: i64,
+) -> AuditGroup {
+    AuditGroup {
+        action_type: action.to_owned(),
+        connector: connector.map(str::to_owned),
+        policy_verdict: verdict.map(str::to_owned),
+        status: Some(status.to_owned()),
+        count,
+        first: t(first),
+        last: t(last),
+    }
+}
+
+fn trail() -> Vec<AuditGroup> {
+    vec![
+        group(
+            "connector.called",
+            Some("crowdstrike"),
+            Some("PERMIT"),
+            "success",
+            700,
+            100,
+            9000,
+        ),
+        group(
+            "connector.called",
+            Some("jira"),
+            Some("PERMIT"),
+            "success",
+            390,
+            200,
+            9100,
+        ),
+        group(
+            "connector.called",
+            Some("crowdstrike"),
+            Some("ESCALATE"),
+            "success",
+            8,
+            300,
+            8000,
+        ),
+        group(
+            "connector.called",
+            Some("crowdstrike"),
+            Some("DENY"),
+            "blocked",
+            2,
+            400,
+            7000,
+        ),
+        group(
+            "agent.deployed",
+            None,
+            Some("PERMIT"),
+            "success",
+            3,
+            0,
+            5000,
+        ),
+        group(
+            "approval.requested",
+            None,
+            Some("ESCALATE"),
+            "success",
+            8,
+            300,
+            8000,
+        ),
+        group(
+            "approval.reviewed",
+            None,
+            Some("PERMIT"),
+            "success",
+            8,
+            350,
+            8100,
+        ),
+    ]
+}
+
+fn drift() -> DriftSummary {
+    DriftSummary {
+        detected: 3,
+        resolved: 3,
+        by_severity: [("high".to_owned(), 1), ("low".to_owned(), 2)].into(),
+        mean_seconds_to_resolve: Some(600.0),
+        max_seconds_to_resolve: Some(1200.0),
+        open: vec![],
+    }
+}
+
+fn package(
+    audit: &[AuditGroup],
+    policies: &[PolicyEvidence],
+    connectors: &[ConnectorConfig],
+) -> PackageContent {
+    let (agent, rules, drift) = (agent(), rules(), drift());
+    assemble(&PackageInputs {
+        agent: &agent,
+        connectors,
+        rules: &rules,
+        audit,
+        drift: &drift,
+        policies,
+    })
+}
+
+#[test]
+fn the_execution_graph_adds_up_the_trail() {
+    let content = package(&trail(), &[], &connectors());
+    let graph = &content.execution_graph;
+    assert_eq!(graph.total_actions, 1119);
+    assert_eq!(graph.connectors_used, ["crowdstrike", "jira"]);
+    assert_eq!(graph.operations_performed["connector.called"], 1100);
+    assert_eq!(graph.operations_performed["agent.deployed"], 3);
+    assert_eq!(graph.policy_verdicts["PERMIT"], 1101);
+    assert_eq!(graph.policy_verdicts["ESCALATE"], 16);
+    assert_eq!(graph.policy_verdicts["DENY"], 2);
+    assert_eq!(
+        (graph.first_action, graph.last_action),
+        (Some(t(0)), Some(t(9100)))
+    );
+    let crowdstrike: i64 = graph
+        .edges
+        .iter()
+        .filter(|e| e.connector == "crowdstrike")
+        .map(|e| e.count)
+        .sum();
+    assert_eq!(crowdstrike, 710);
+    assert!(graph.edges.iter().all(|e| e.agent == "triage-agent"));
+}
+
+#[test]
+fn an_empty_trail_zero_fills_the_verdicts() {
+    let content = package(&[], &[], &connectors());
+    let graph = &content.execution_graph;
+    assert_eq!(graph.total_actions, 0);
+    assert_eq!(
+        graph.policy_verdicts.values().copied().collect::<Vec<_>>(),
+        [0, 0, 0]
+    );
+    assert_eq!((graph.first_action, graph.last_action), (None, None));
+    let json = serde_json::to_value(&content).unwrap();
+    assert_eq!(
+        json["execution_graph"]["first_action"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn the_data_flow_diagram_is_a_mermaid_graph_with_each_connector() {
+    let content = package(&trail(), &[], &connectors());
+    let diagram = &content.data_flow_diagram;
+    assert!(diagram.mermaid.starts_with("graph LR\n"));
+    for needle in [
+        "agent[\"triage-agent (AI agent)\"]",
+        "engine{\"Policy engine\"}",
+        "trail[(\"Audit trail: 1119 entries\")]",
+        "engine <-->|\"security_events, host_metadata\"| c0",
+        "engine -->|\"ticket_content\"| c1",
+    ] {
+        assert!(
+            diagram.mermaid.contains(needle),
+            "{needle} in\n{}",
+            diagram.mermaid
+        );
+    }
+    let directions: Vec<_> = diagram
+        .connectors
+        .iter()
+        .map(|c| (c.name.as_str(), c.direction, c.calls))
+        .collect();
+    assert_eq!(
+        directions,
+        [
+            ("crowdstrike", Direction::Bidirectional, 710),
+            ("jira", Direction::Outbound, 390)
+        ]
+    );
+}
+
+#[test]
+fn mermaid_labels_cannot_break_the_diagram() {
+    let mut hostile = agent();
+    hostile.name = "a\"gent|x\nend".to_owned();
+    let (rules, drift) = (rules(), drift());
+    let content = assemble(&PackageInputs {
+        agent: &hostile,
+        connectors: &[],
+        rules: &rules,
+        audit: &[],
+        drift: &drift,
+        policies: &[],
+    });
+    let line = content
+        .data_flow_diagram
+        .mermaid
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert_eq!(line, "    agent[\"a'gent x end (AI agent)\"]");
+}
+
+#[test]
+fn sub_processors_are_one_per_vendor_including_used_but_unconfigured() {
+    let mut audit = trail();
+    audit.push(group(
+        "connector.called",
+        Some("slack"),
+        Some("PERMIT"),
+        "success",
+        5,
+        10,
+        20,
+    ));
+    let content = package(&audit, &[], &connectors());
+    let names: Vec<_> = content
+        .sub_processors
+        .iter()
+        .map(|s| (s.name.as_str(), s.configured, s.calls))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Atlassian", true, 390),
+            ("CrowdStrike", true, 710),
+            ("slack (not configured)", false, 5)
+        ]
+    );
+    let answer = |id: &str| {
+        content
+            .vsq_responses
+            .responses
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .answer
+    };
+    assert_eq!(answer("STA-08.1"), Answer::Partial);
+    let cc92 = content
+        .control_mappings
+        .controls
+        .iter()
+        .find(|c| c.control == "CC9.2")
+        .unwrap();
+    assert_eq!(cc92.status, ControlStatus::Partial);
+}
+
+#[test]
+fn a_full_trail_covers_the_controls_the_seed_lists() {
+    let policy = PolicyEvidence {
+        identity: "compliance_policies/x".to_owned(),
+        display_name: "drift resolved within a day".to_owned(),
+        compliance_type: "COMPLIANCE_PERIOD_OUTSTANDING".to_owned(),
+        controls: vec!["CC7.2".to_owned()],
+        compliant: true,
+        reason: String::new(),
+    };
+    let content = package(&trail(), std::slice::from_ref(&policy), &connectors());
+    let covered = &content.control_mappings.controls_covered;
+    for control in ["CC6.1", "CC6.3", "CC7.1", "CC8.1"] {
+        assert!(
+            covered.contains(&control.to_owned()),
+            "{control} in {covered:?}"
+        );
+    }
+    let cc72 = content
+        .control_mappings
+        .controls
+        .iter()
+        .find(|c| c.control == "CC7.2")
+        .unwrap();
+    assert_eq!(cc72.status, ControlStatus::Covered);
+    assert!(
+        cc72.evidence
+            .iter()
+            .any(|e| e.contains("drift resolved within a day") && e.ends_with("compliant"))
+    );
+    let every_answer_has_evidence = content
+        .vsq_responses
+        .responses
+        .iter()
+        .all(|r| !r.evidence.is_empty());
+    assert!(every_answer_has_evidence);
+    assert!(
+        content
+            .vsq_responses
+            .responses
+            .iter()
+            .any(|r| r.id == "IAM-05.1" && r.answer == Answer::Yes)
+    );
+}
+
+#[test]
+fn a_failing_compliance_policy_caps_its_control_at_partial() {
+    let failing = PolicyEvidence {
+        identity: "compliance_policies/y".to_owned(),
+        display_name: "deployments weekly".to_owned(),
+        compliance_type: "COMPLIANCE_SINCE".to_owned(),
+        controls: vec!["CC8.1".to_owned()],
+        compliant: false,
+        reason: "Duration 900000s exceeds limit 604800s".to_owned(),
+    };
+    let content = package(&trail(), &[failing], &connectors());
+    let cc81 = content
+        .control_mappings
+        .controls
+        .iter()
+        .find(|c| c.control == "CC8.1")
+        .unwrap();
+    assert_eq!(cc81.status, ControlStatus::Partial);
+    assert!(
+        cc81.evidence
+            .iter()
+            .any(|e| e.contains("non-compliant: Duration 900000s"))
+    );
+    assert!(
+        !content
+            .control_mappings
+            .controls_covered
+            .contains(&"CC8.1".to_owned())
+    );
+}
+
+#[test]
+fn nothing_to_show_is_not_evidenced_and_answers_no() {
+    let (agent, drift) = (
+        AgentProfile {
+            name: "idle".to_owned(),
+            ..AgentProfile::default()
+        },
+        DriftSummary::default(),
+    );
+    let content = assemble(&PackageInputs {
+        agent: &agent,
+        connectors: &[],
+        rules: &[],
+        audit: &[],
+        drift: &drift,
+        policies: &[],
+    });
+    assert!(content.control_mappings.controls_covered.is_empty());
+    assert!(
+        content
+            .control_mappings
+            .controls
+            .iter()
+            .all(|c| c.status == ControlStatus::NotEvidenced),
+        "{:#?}",
+        content.control_mappings
+    );
+    let answer = |id: &str| {
+        content
+            .vsq_responses
+            .responses
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .answer
+    };
+    assert_eq!(answer("LOG-02.1"), Answer::No);
+    assert_eq!(answer("IAM-05.1"), Answer::No);
+}
+
+#[test]
+fn assembly_is_deterministic_and_round_trips_as_json() {
+    let a = package(&trail(), &[], &connectors());
+    let b = package(&trail(), &[], &connectors());
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(
+        compliance_core::canonical_json(&json),
+        compliance_core::canonical_json(&serde_json::to_value(&b).unwrap())
+    );
+    let back: PackageContent = serde_json::from_value(json).unwrap();
+    assert_eq!(back, a);
+}
