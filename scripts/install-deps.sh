@@ -11,6 +11,8 @@ have_postgres() {
 }
 have_postgres || need+=(postgresql)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The PDF tests extract the text of rendered packages.
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # The SDK compatibility suite makes a virtualenv.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 
