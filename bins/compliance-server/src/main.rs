@@ -2,6 +2,7 @@
 //! the `compliance-*` crates.
 
 mod database;
+mod demo;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Seed a demo org and agent, generate a compliance package (JSON and PDF in
+    /// `<data dir>/demo/`), then serve.
+    Demo,
     /// Create or revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -90,6 +94,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.data_dir, cli.listen, store).await?,
         Command::Migrate => eprintln!("migrations applied"),
+        Command::Demo => {
+            let demo = demo::run(&store, &cli.data_dir).await?;
+            banner(&demo, cli.listen);
+            serve(&cli.data_dir, cli.listen, store).await?;
+        }
         Command::Token(TokenCommand::Create { org, role }) => {
             let org = store
                 .ensure_organization(&org)
@@ -114,6 +123,42 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     }
     database.close().await
+}
+
+fn banner(demo: &demo::Demo, listen: SocketAddr) {
+    let base = format!("http://{listen}");
+    let package = &demo.package;
+    println!(
+        "Demo: org \"demo\", agent triage-agent ({}), compliance package v{} ({})",
+        demo.agent, package.version, package.id
+    );
+    println!("  content SHA-256 {}", package.content_sha256);
+    println!("  JSON: {}", demo.json.display());
+    println!("  PDF:  {}", demo.pdf.display());
+    println!();
+    println!("Try it (admin token for org \"demo\"):");
+    println!("  export TOKEN={} BASE={base}", demo.token);
+    println!(
+        "  curl -s \"$BASE/v1/compliance?agent_id={}\" -H \"Authorization: Bearer $TOKEN\"",
+        demo.agent
+    );
+    println!(
+        "  curl -s \"$BASE/v1/audit?agent_id={}&limit=5\" -H \"Authorization: Bearer $TOKEN\"",
+        demo.agent
+    );
+    println!(
+        "  curl -s -X POST $BASE/v1/compliance -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"agent_id\": \"{}\"}}'",
+        demo.agent
+    );
+    println!(
+        "  curl -s $BASE/v1/compliance/{}/pdf -H \"Authorization: Bearer $TOKEN\" -o package.pdf",
+        package.id
+    );
+    println!(
+        "  curl -s \"$BASE/archivist/v1/compliance/assets/{}\" -H \"Authorization: Bearer $TOKEN\"",
+        demo.agent
+    );
+    println!();
 }
 
 async fn serve(data_dir: &std::path::Path, listen: SocketAddr, store: Store) -> Result<(), String> {

@@ -4,6 +4,7 @@
 //! Wire it with [`configure`] and wrap the app in [`error_shape`] so that every failure,
 //! actix's own included, leaves as the one documented JSON error.
 
+pub mod agents;
 pub mod archivist;
 pub mod auth;
 mod error;
@@ -22,6 +23,8 @@ pub use error::{ApiError, ApiResult, ErrorBody, error_response, missing};
 
 /// Largest request body accepted: 1 MiB (larger is 413).
 pub const MAX_BODY: usize = 1 << 20;
+/// Largest audit batch body: 10,000 entries need more than 1 MiB.
+pub const MAX_BATCH_BODY: usize = 16 << 20;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -92,6 +95,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                             .default_service(web::to(wrong_method)),
                     ),
             )
+            .service(v1())
             .default_service(web::to(no_route));
     }
 }
@@ -99,6 +103,47 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
 async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
     let message = format!("no such endpoint: {} {}", req.method(), req.path());
     error_response(actix_web::http::StatusCode::NOT_FOUND, &message)
+}
+
+/// The compliance packages API of seed 000.
+fn v1() -> actix_web::Scope {
+    use agents::{audit, packages, registry};
+    let resource =
+        |path: &str| web::resource(path.to_owned()).default_service(web::to(wrong_method));
+    web::scope("/v1")
+        .service(
+            resource("/agents")
+                .route(web::post().to(registry::create_agent))
+                .route(web::get().to(registry::list_agents)),
+        )
+        .service(resource("/agents/{id}").route(web::get().to(registry::read_agent)))
+        .service(
+            resource("/connectors")
+                .route(web::post().to(registry::create_connector))
+                .route(web::get().to(registry::list_connectors)),
+        )
+        .service(
+            resource("/policies")
+                .route(web::post().to(registry::create_rule))
+                .route(web::get().to(registry::list_rules)),
+        )
+        .service(
+            resource("/audit")
+                .route(web::post().to(audit::append))
+                .route(web::get().to(audit::list)),
+        )
+        .service(
+            resource("/audit/batch")
+                .app_data(web::PayloadConfig::new(MAX_BATCH_BODY))
+                .route(web::post().to(audit::append_batch)),
+        )
+        .service(
+            resource("/compliance")
+                .route(web::post().to(packages::create))
+                .route(web::get().to(packages::list)),
+        )
+        .service(resource("/compliance/{id}").route(web::get().to(packages::read)))
+        .service(resource("/compliance/{id}/pdf").route(web::get().to(packages::pdf)))
 }
 
 async fn wrong_method(req: actix_web::HttpRequest) -> HttpResponse {

@@ -160,6 +160,8 @@ pub struct EventQuery {
     pub status: Option<String>,
     /// Event attributes that must all match exactly.
     pub event_attributes: Attributes,
+    /// Only events of agents (their audit trails).
+    pub agents_only: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -213,6 +215,11 @@ fn filtered(query: &EventQuery) -> events::BoxedQuery<'_, diesel::pg::Pg> {
     }
     if let Some(status) = &query.status {
         select = select.filter(events::status.eq(status));
+    }
+    if query.agents_only {
+        select = select.filter(
+            events::asset_id.eq_any(crate::schema::agents::table.select(crate::schema::agents::id)),
+        );
     }
     if !query.event_attributes.is_empty() {
         select = select.filter(events::event_attributes.contains(json(&query.event_attributes)));

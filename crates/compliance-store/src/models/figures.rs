@@ -10,17 +10,7 @@ use uuid::Uuid;
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
-/// Audit entries of one kind: action type × connector × verdict × status, with their span.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditGroup {
-    pub action_type: String,
-    pub connector: Option<String>,
-    pub policy_verdict: Option<String>,
-    pub status: Option<String>,
-    pub count: i64,
-    pub first: OffsetDateTime,
-    pub last: OffsetDateTime,
-}
+pub use compliance_core::package::AuditGroup;
 
 /// The agent's trail before `until`, grouped; every package figure derives from these rows.
 /// One index-only scan of `events_figures`.
@@ -81,4 +71,102 @@ struct GroupRow {
     count: i64,
     first: Option<OffsetDateTime>,
     last: Option<OffsetDateTime>,
+}
+
+/// Each `drift.detected` before `until` with the first `drift.resolved` of the same correlation
+/// id at or after it, as a relation both drift queries read.
+const DRIFT_PAIRS: &str = "
+    WITH detected AS (
+        SELECT correlation_value, occurred_at, metadata ->> 'drift_type' AS drift_type,
+               COALESCE(metadata ->> 'severity', 'unspecified') AS severity
+        FROM events
+        WHERE asset_id = $1 AND display_type = 'drift.detected' AND occurred_at < $2
+    )
+    SELECT d.*, (
+        SELECT min(r.occurred_at) FROM events r
+        WHERE r.asset_id = $1 AND r.display_type = 'drift.resolved'
+          AND r.correlation_value = d.correlation_value
+          AND r.occurred_at >= d.occurred_at AND r.occurred_at < $2
+    ) AS resolved_at
+    FROM detected d";
+
+#[derive(QueryableByName)]
+struct SeverityRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    severity: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    detected: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    resolved: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    total_seconds: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    max_seconds: Option<f64>,
+}
+
+#[derive(QueryableByName)]
+struct OpenRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    correlation_value: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    occurred_at: OffsetDateTime,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    drift_type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    severity: String,
+}
+
+/// Drift before `until`, summarized by PostgreSQL: counts per severity, resolution times, and
+/// the 20 most recent detections still open.
+pub async fn drift(
+    conn: &mut TenantConn,
+    agent_id: Uuid,
+    until: OffsetDateTime,
+) -> StoreResult<compliance_core::package::DriftSummary> {
+    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+    let by_severity: Vec<SeverityRow> = diesel::sql_query(format!(
+        "SELECT severity, count(*) AS detected, count(resolved_at) AS resolved,
+                sum(extract(epoch FROM resolved_at - occurred_at))::float8 AS total_seconds,
+                max(extract(epoch FROM resolved_at - occurred_at))::float8 AS max_seconds
+         FROM ({DRIFT_PAIRS}) pairs GROUP BY severity ORDER BY severity"
+    ))
+    .bind::<SqlUuid, _>(agent_id)
+    .bind::<Timestamptz, _>(until)
+    .load(conn.db())
+    .await?;
+    let open: Vec<OpenRow> = diesel::sql_query(format!(
+        "SELECT correlation_value, occurred_at, drift_type, severity FROM ({DRIFT_PAIRS}) pairs
+         WHERE resolved_at IS NULL ORDER BY occurred_at DESC LIMIT 20"
+    ))
+    .bind::<SqlUuid, _>(agent_id)
+    .bind::<Timestamptz, _>(until)
+    .load(conn.db())
+    .await?;
+    let detected: i64 = by_severity.iter().map(|r| r.detected).sum();
+    let resolved: i64 = by_severity.iter().map(|r| r.resolved).sum();
+    let total: f64 = by_severity.iter().filter_map(|r| r.total_seconds).sum();
+    #[allow(clippy::cast_precision_loss)] // a count of drift events, far below 2^52
+    let mean = (resolved > 0).then(|| total / resolved as f64);
+    Ok(compliance_core::package::DriftSummary {
+        detected,
+        resolved,
+        by_severity: by_severity
+            .iter()
+            .map(|r| (r.severity.clone(), r.detected))
+            .collect(),
+        mean_seconds_to_resolve: mean,
+        max_seconds_to_resolve: by_severity
+            .iter()
+            .filter_map(|r| r.max_seconds)
+            .reduce(f64::max),
+        open: open
+            .into_iter()
+            .map(|row| compliance_core::package::OpenDrift {
+                correlation_id: row.correlation_value,
+                detected_at: row.occurred_at,
+                drift_type: row.drift_type,
+                severity: Some(row.severity).filter(|s| s != "unspecified"),
+            })
+            .collect(),
+    })
 }

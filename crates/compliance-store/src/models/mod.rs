@@ -6,6 +6,7 @@ pub mod compliance;
 pub mod connectors;
 pub mod events;
 pub mod figures;
+pub mod generation;
 pub mod orgs;
 pub mod packages;
 pub mod policies;

@@ -1,0 +1,188 @@
+//! The Compliance API of seed 000: generate, list, read, and download as PDF.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::web::{self, Bytes, Data, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use compliance_store::generation::{self, generate};
+use compliance_store::packages::{self, PackageRecord};
+use compliance_store::{agents, orgs};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::limit_offset;
+use crate::auth::{Action, Caller};
+use crate::request::{json_body, rfc3339, uuid};
+use crate::{ApiError, ApiResult, AppState, missing};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateRequest {
+    agent_id: Uuid,
+}
+
+/// The package as the API writes it: the seed's fields, the sections, version and hashes.
+fn package_json(package: &PackageRecord, full: bool) -> Value {
+    let mut body = json!({
+        "id": package.id,
+        "org_id": package.org_id,
+        "agent_id": package.agent_id,
+        "generated_by": package.generated_by,
+        "generated_at": rfc3339(package.generated_at),
+        "version": package.version,
+        "content_sha256": package.content_sha256,
+        "previous_sha256": package.previous_sha256,
+    });
+    let sections: &[&str] = if full {
+        &[
+            "execution_graph",
+            "data_flow_diagram",
+            "vsq_responses",
+            "sub_processors",
+            "control_mappings",
+            "compliance_policies",
+            "drift",
+            "agent",
+        ]
+    } else {
+        &["execution_graph", "control_mappings"]
+    };
+    for section in sections {
+        body[*section] = package
+            .content
+            .get(*section)
+            .cloned()
+            .unwrap_or(Value::Null);
+    }
+    body
+}
+
+/// POST /v1/compliance (admin or auditor): generates the agent's next version, 201.
+pub async fn create(
+    caller: Caller,
+    state: Data<AppState>,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult<HttpResponse> {
+    caller.may(Action::GeneratePackages)?;
+    let request: GenerateRequest = json_body(&req, &body)?;
+    let mut conn = state.store.tenant(caller.org()).await?;
+    let generated = generate(
+        &mut conn,
+        request.agent_id,
+        caller.0.token,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    let package = conn.end(generated).await.map_err(missing("agent"))?;
+    Ok(HttpResponse::Created().json(package_json(&package, true)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    agent_id: Option<Uuid>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// GET /v1/compliance?agent_id=: newest first, with the total.
+pub async fn list(
+    caller: Caller,
+    state: Data<AppState>,
+    query: Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let (limit, offset) = limit_offset(query.limit, query.offset)?;
+    let mut conn = state.store.tenant(caller.org()).await?;
+    let listed = packages::list(&mut conn, query.agent_id, limit, offset).await;
+    let (listed, total) = conn.end(listed).await?;
+    let packages: Vec<Value> = listed.iter().map(|p| package_json(p, false)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "packages": packages, "total": total })))
+}
+
+/// GET /v1/compliance/{id}
+pub async fn read(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid("package_id", &id)?;
+    let mut conn = state.store.tenant(caller.org()).await?;
+    let package = packages::get(&mut conn, id).await;
+    let package = conn
+        .end(package)
+        .await
+        .map_err(missing("compliance package"))?;
+    Ok(HttpResponse::Ok().json(package_json(&package, true)))
+}
+
+/// A file-name-safe slug: lower-case ASCII letters and digits, runs of others as one `-`.
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "agent".to_owned()
+    } else {
+        slug.chars().take(60).collect()
+    }
+}
+
+/// GET /v1/compliance/{id}/pdf
+pub async fn pdf(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid("package_id", &id)?;
+    let mut conn = state.store.tenant(caller.org()).await?;
+    let loaded = async {
+        let package = packages::get(&mut conn, id).await?;
+        let org = orgs::current(&mut conn).await?;
+        let agent = agents::get(&mut conn, package.agent_id).await?;
+        Ok::<_, compliance_store::StoreError>((package, org, agent))
+    }
+    .await;
+    let (package, org, agent) = conn
+        .end(loaded)
+        .await
+        .map_err(missing("compliance package"))?;
+    let content = generation::content(&package)?;
+    let filename = format!("compliance-{}-{}.pdf", slug(&agent.agent.name), package.id);
+    // Rendering is CPU work: keep it off the async workers.
+    let bytes = web::block(move || {
+        compliance_pdf::render(&compliance_pdf::PackageDocument {
+            org_name: &org.name,
+            package_id: package.id,
+            version: package.version,
+            generated_at: package.generated_at,
+            generated_by: package.generated_by,
+            content_sha256: &package.content_sha256,
+            previous_sha256: &package.previous_sha256,
+            content: &content,
+        })
+    })
+    .await
+    .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?
+    .map_err(|error| {
+        tracing::error!(%error, "PDF rendering failed");
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "the PDF could not be rendered",
+        )
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/pdf"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(bytes))
+}
