@@ -5,5 +5,6 @@ mod support;
 
 mod archivist;
 mod bad_input;
+mod packages;
 mod permissions;
 mod unavailable;
