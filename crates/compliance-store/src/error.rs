@@ -36,9 +36,16 @@ impl From<DieselError> for StoreError {
                     DatabaseErrorKind::ForeignKeyViolation
                     | DatabaseErrorKind::CheckViolation
                     | DatabaseErrorKind::NotNullViolation => Self::Invalid(message),
-                    DatabaseErrorKind::ClosedConnection => Self::Unavailable(message),
-                    // A statement timeout cancels the query: report it as unavailable.
-                    _ if message.contains("statement timeout") => Self::Unavailable(message),
+                    // No SQLSTATE: the socket is closed or broken (say, a pooled connection
+                    // that outlived a database restart).
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand => Self::Unavailable(message),
+                    // A statement timeout cancels the query; a shutdown terminates the session.
+                    _ if message.contains("statement timeout")
+                        || message.contains("terminating connection") =>
+                    {
+                        Self::Unavailable(message)
+                    }
                     _ => Self::Database(DieselError::DatabaseError(kind, info)),
                 }
             }

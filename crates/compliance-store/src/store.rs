@@ -2,8 +2,10 @@ use std::time::Duration;
 
 use diesel::{Connection, RunQueryDsl as _};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
@@ -40,7 +42,13 @@ impl Store {
     /// A pool of at most `max_connections` to `url` (a `postgres://` URL or `key=value` string).
     /// Connections open lazily, so this succeeds while the database is down.
     pub fn connect(url: &str, max_connections: usize) -> StoreResult<Self> {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+        // No test query on every checkout (a round trip per request): a connection that broke
+        // mid-transaction is discarded by its transaction state, and a closed one fails its
+        // next statement, which the request reports as unavailable.
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
         let pool = Pool::builder(manager)
             .max_size(max_connections)
             .wait_timeout(Some(POOL_TIMEOUT))

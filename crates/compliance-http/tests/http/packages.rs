@@ -22,7 +22,7 @@ async fn agent(server: &Server, name: &str) -> String {
 
 fn entry(agent: &str, n: usize) -> Value {
     json!({"agent_id": agent, "action_type": "connector.called", "connector": "crowdstrike",
-           "target_resource": format!("detections/{n}"), "policy_verdict": if n % 10 == 0 { "ESCALATE" } else { "PERMIT" },
+           "target_resource": format!("detections/{n}"), "policy_verdict": if n.is_multiple_of(10) { "ESCALATE" } else { "PERMIT" },
            "status": "success", "duration_ms": 12, "created_at": format!("2026-03-{:02}T10:00:00Z", 1 + n % 28)})
 }
 

@@ -8,8 +8,8 @@ use super::{attributes, json};
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
-/// Rows per INSERT in a batch: 18 parameters a row stays far below Postgres's 65,535.
-const BATCH_ROWS: usize = 1000;
+/// Rows per INSERT in a batch: one array per column, so the statement's size does not grow.
+const BATCH_ROWS: usize = 5000;
 
 /// The columns an agent's audit-trail entry adds to an event (seed 000).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -177,16 +177,43 @@ pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<Even
     row.try_into()
 }
 
-/// Appends many events in multi-row inserts; all or nothing with the caller's transaction.
+/// Appends many events; all or nothing with the caller's transaction. Each chunk is one
+/// `INSERT … SELECT FROM unnest(<one array per column>)`: a constant statement, prepared once,
+/// instead of a freshly parsed multi-row VALUES list.
 pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     let org = conn.org();
     let mut appended = 0;
     for chunk in batch.chunks(BATCH_ROWS) {
-        let rows: Vec<EventInsert<'_>> = chunk.iter().map(|e| EventInsert::new(org, e)).collect();
-        appended += diesel::insert_into(events::table)
-            .values(rows)
-            .execute(conn.db())
-            .await?;
+        let column =
+            |f: &dyn Fn(&NewEvent) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
+        appended += diesel::sql_query(
+            "INSERT INTO events (org_id, asset_id, id, display_type, correlation_value, declared_at, operation, \
+               behaviour, event_attributes, asset_attributes, principal_declared, connector, target_resource, \
+               policy_verdict, status, duration_ms, metadata) \
+             SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
+               $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], \
+               $14::text[], $15::text[], $16::int8[], $17::jsonb[])",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.asset_id).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.display_type.clone()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.correlation_value.clone()))
+        .bind::<Array<Nullable<Timestamptz>>, _>(chunk.iter().map(|e| e.declared_at).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.operation.clone()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.behaviour.clone()).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.event_attributes)).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.asset_attributes)).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.principal_declared.clone()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.connector.clone()))
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.target_resource.clone()))
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.clone()))
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.clone()))
+        .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.audit.metadata.clone()).collect::<Vec<_>>())
+        .execute(conn.db())
+        .await?;
     }
     Ok(appended)
 }
