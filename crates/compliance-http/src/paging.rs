@@ -38,3 +38,29 @@ pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     })
     .transpose()
 }
+
+/// The page to serve: the token's when one is given (it carries the filters of the first
+/// request), else `fresh`; an explicit `page_size` overrides either.
+pub fn resume<P: DeserializeOwned>(
+    fresh: P,
+    token: Option<String>,
+    size: Option<i64>,
+    set_size: impl FnOnce(&mut P, i64),
+) -> Result<P, ApiError> {
+    let mut page = match token.filter(|t| !t.is_empty()) {
+        Some(token) => decode(&token)?,
+        None => fresh,
+    };
+    if let Some(size) = size {
+        set_size(&mut page, size);
+    }
+    Ok(page)
+}
+
+/// The first `page_size` of `found` (fetched with one extra row) and whether more remain.
+pub fn take<T>(mut found: Vec<T>, page_size: i64) -> (Vec<T>, bool) {
+    let keep = usize::try_from(page_size).unwrap_or(usize::MAX);
+    let more = found.len() > keep;
+    found.truncate(keep);
+    (found, more)
+}

@@ -25,10 +25,10 @@ impl TenantConn {
     pub(crate) async fn begin(mut conn: Pooled, org: Uuid) -> StoreResult<Self> {
         // Both settings are LOCAL: they end with the transaction, so a pooled connection never
         // carries one tenant's org into the next. The org is a formatted UUID, never user text.
+        // `role` set through set_config is SET LOCAL ROLE: one statement binds all three.
         let begin = format!(
-            "BEGIN; SET LOCAL ROLE compliance_app; \
-             SET LOCAL statement_timeout = '{}ms'; \
-             SELECT set_config('app.org_id', '{org}', true)",
+            "BEGIN; SELECT set_config('role', 'compliance_app', true), \
+             set_config('statement_timeout', '{}', true), set_config('app.org_id', '{org}', true)",
             crate::store::STATEMENT_TIMEOUT.as_millis()
         );
         AnsiTransactionManager::begin_transaction_sql(&mut *conn, &begin).await?;

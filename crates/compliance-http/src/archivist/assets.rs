@@ -111,12 +111,7 @@ pub async fn list(
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    if let Some(token) = token.filter(|t| !t.is_empty()) {
-        page = paging::decode(&token)?;
-    }
-    if let Some(size) = size {
-        page.page_size = size;
-    }
+    let page = paging::resume(page, token, size, |p, n| p.page_size = n)?;
     if page.unconfirmed {
         let total = wants_total(&req).then_some(0);
         return Ok(listing(
@@ -140,9 +135,8 @@ pub async fn list(
         Ok::<_, compliance_store::StoreError>((found, total))
     }
     .await;
-    let (mut found, total) = conn.end(found).await?;
-    let more = found.len() as i64 > page.page_size;
-    found.truncate(usize::try_from(page.page_size).unwrap_or(usize::MAX));
+    let (found, total) = conn.end(found).await?;
+    let (found, more) = paging::take(found, page.page_size);
     let next_page_token = match (more, found.last()) {
         (true, Some(last)) => paging::encode(&Page {
             after_seq: last.seq,
