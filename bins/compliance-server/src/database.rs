@@ -5,7 +5,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use compliance_store::embedded::{Cluster, Durability};
-use compliance_store::{Role, Store, migrate};
+use compliance_store::{Role, Store, ensure_database, migrate};
 
 /// The database named in the embedded cluster.
 const DATABASE: &str = "compliance";
@@ -32,7 +32,9 @@ impl Database {
                         .await
                         .map_err(|e| e.to_string())?
                         .map_err(|e| e.to_string())?;
-                create_database(&cluster.url("postgres")).await?;
+                ensure_database(&cluster.url("postgres"), DATABASE)
+                    .await
+                    .map_err(|e| format!("cannot create the database: {e}"))?;
                 Self {
                     url: cluster.url(DATABASE),
                     cluster: Some(cluster),
@@ -66,23 +68,6 @@ impl Database {
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
-    }
-}
-
-async fn create_database(maintenance_url: &str) -> Result<(), String> {
-    use compliance_store::reexports::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-    let mut conn = AsyncPgConnection::establish(maintenance_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
-    match conn
-        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
-        .await
-    {
-        Err(error) if !error.to_string().contains("already exists") => {
-            Err(format!("cannot create the database: {error}"))
-        }
-        _ => Ok(()),
     }
 }
 

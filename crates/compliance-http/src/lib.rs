@@ -11,7 +11,6 @@ mod error;
 pub mod paging;
 pub mod request;
 
-use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
@@ -191,6 +190,3 @@ fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
         reshaped.map_into_right_body(),
     ))
 }
-
-/// The body type of responses after [`error_shape`].
-pub type ShapedBody<B> = EitherBody<B>;

@@ -17,10 +17,5 @@ pub mod testing;
 
 pub use error::{StoreError, StoreResult};
 pub use models::*;
-pub use store::{MIGRATIONS, STATEMENT_TIMEOUT, Store, migrate};
+pub use store::{MIGRATIONS, STATEMENT_TIMEOUT, Store, ensure_database, migrate};
 pub use tenant::TenantConn;
-
-/// The async connection types, for callers that need a raw maintenance connection.
-pub mod reexports {
-    pub use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-}

@@ -83,6 +83,23 @@ impl Store {
     }
 }
 
+/// Creates database `name` (a plain identifier) through the maintenance database at
+/// `maintenance_url`, unless it exists.
+pub async fn ensure_database(maintenance_url: &str, name: &str) -> StoreResult<()> {
+    use diesel_async::AsyncConnection;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Invalid(format!(
+            "{name:?} is not a plain database name"
+        )));
+    }
+    let mut conn = AsyncPgConnection::establish(maintenance_url).await?;
+    // CREATE DATABASE has no IF NOT EXISTS; an existing one is the usual case.
+    match conn.batch_execute(&format!("CREATE DATABASE {name}")).await {
+        Err(error) if !error.to_string().contains("already exists") => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Applies pending migrations to the database at `url`, holding an advisory lock so that
 /// concurrent starts migrate once.
 pub async fn migrate(url: &str) -> StoreResult<()> {
