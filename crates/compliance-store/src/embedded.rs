@@ -31,6 +31,11 @@ pub enum EmbeddedError {
         "the data directory {0} gives a socket path longer than 100 bytes: choose a shorter one"
     )]
     PathTooLong(PathBuf),
+    #[error(
+        "the postgres account cannot enter {0}, a parent of the data directory: choose a --data-dir \
+         it can reach (such as /var/lib/compliance) or let it in (chmod o+x {0})"
+    )]
+    Unreachable(PathBuf),
     #[error("{0}")]
     Io(String),
     #[error("{command} failed: {output}")]
@@ -140,6 +145,9 @@ impl Cluster {
             None
         };
         fs::create_dir_all(&socket_dir).map_err(io("cannot create", &socket_dir))?;
+        if let Some((uid, _)) = run_as {
+            reachable_by(&root, uid)?;
+        }
         if let Some((uid, gid)) = run_as {
             for dir in [&root, &socket_dir] {
                 nix::unistd::chown(dir.as_path(), Some(uid), Some(gid)).map_err(|e| {
@@ -308,6 +316,26 @@ impl Cluster {
         }
         command
     }
+}
+
+/// Fails when `uid` (not root) cannot traverse some parent of `dir`.
+fn reachable_by(dir: &Path, uid: Uid) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    for parent in dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(parent) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        let enters = if meta.uid() == uid.as_raw() {
+            mode & 0o100 != 0
+        } else {
+            mode & 0o001 != 0 || mode & 0o010 != 0
+        };
+        if !enters {
+            return Err(EmbeddedError::Unreachable(parent.to_owned()));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Cluster {

@@ -52,3 +52,27 @@ fn without_binaries_the_error_says_what_to_do() {
     );
     assert!(!message.contains('\n'), "one line");
 }
+
+#[test]
+fn as_root_a_data_directory_the_postgres_account_cannot_reach_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix_is_root() {
+        return; // Only root switches to the postgres account; CI runs as root.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let closed = dir.path().join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let error = Cluster::open(&closed.join("data"), Durability::Throwaway).unwrap_err();
+    assert!(
+        matches!(&error, EmbeddedError::Unreachable(path) if path == &closed),
+        "{error}"
+    );
+    assert!(error.to_string().contains("--data-dir"));
+}
+
+fn nix_is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
