@@ -39,9 +39,17 @@ pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
+/// What every page token records: how many per page and where the last page ended.
+pub trait PageState {
+    fn page_size(&self) -> i64;
+    /// The sequence number or offset after which the next page starts.
+    fn position(&self) -> i64;
+}
+
 /// The page to serve: the token's when one is given (it carries the filters of the first
-/// request), else `fresh`; an explicit `page_size` overrides either.
-pub fn resume<P: DeserializeOwned>(
+/// request), else `fresh`; an explicit `page_size` overrides either. A token is checked like a
+/// fresh request, so a forged one is a 400, never an overflow.
+pub fn resume<P: DeserializeOwned + PageState>(
     fresh: P,
     token: Option<String>,
     size: Option<i64>,
@@ -53,6 +61,11 @@ pub fn resume<P: DeserializeOwned>(
     };
     if let Some(size) = size {
         set_size(&mut page, size);
+    }
+    if !(1..=MAX_PAGE_SIZE).contains(&page.page_size()) || page.position() < 0 {
+        return Err(ApiError::bad_request(
+            "page_token: not a token this server issued",
+        ));
     }
     Ok(page)
 }

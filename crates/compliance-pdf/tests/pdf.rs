@@ -137,3 +137,12 @@ fn characters_the_font_lacks_are_shown_as_code_points() {
     let text = text_of(&pdf);
     assert!(text.contains("[U+65E5][U+672C]"), "{text}");
 }
+
+#[test]
+fn names_too_long_for_a_line_still_render() {
+    let long = "x".repeat(200);
+    let pdf = document(&package(&format!("{long} and\u{0007}control")));
+    let text = text_of(&pdf);
+    assert!(text.contains("xxxxxxxxxxxxxxxxxxxx"), "{text}");
+    assert!(text.contains("[U+0007]"), "{text}");
+}

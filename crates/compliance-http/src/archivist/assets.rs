@@ -88,6 +88,16 @@ struct Page {
     page_size: i64,
 }
 
+impl paging::PageState for Page {
+    fn page_size(&self) -> i64 {
+        self.page_size
+    }
+
+    fn position(&self) -> i64 {
+        self.after_seq
+    }
+}
+
 /// GET /archivist/v2/assets?attributes.<key>=<value>
 pub async fn list(
     caller: Caller,

@@ -58,6 +58,11 @@ pub async fn check(
     if let Some(size) = size {
         page.page_size = size.min(STATEMENT_LIMIT);
     }
+    if !(1..=STATEMENT_LIMIT).contains(&page.page_size) || page.offset < 0 {
+        return Err(ApiError::bad_request(
+            "page_token: not a token this server issued",
+        ));
+    }
     let at = match at {
         Some(at) if page.offset == 0 => at,
         _ => OffsetDateTime::from_unix_timestamp_nanos(page.at)

@@ -135,6 +135,16 @@ struct Page {
     page_size: i64,
 }
 
+impl paging::PageState for Page {
+    fn page_size(&self) -> i64 {
+        self.page_size
+    }
+
+    fn position(&self) -> i64 {
+        self.offset
+    }
+}
+
 /// GET /archivist/v2/assets/{uuid|-}/events?event_attributes.<key>=<value>, newest first.
 pub async fn list(
     caller: Caller,

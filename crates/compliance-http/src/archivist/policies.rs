@@ -21,6 +21,16 @@ struct Page {
     page_size: i64,
 }
 
+impl paging::PageState for Page {
+    fn page_size(&self) -> i64 {
+        self.page_size
+    }
+
+    fn position(&self) -> i64 {
+        self.after_seq
+    }
+}
+
 /// POST /archivist/v1/compliance_policies
 pub async fn create(
     caller: Caller,

@@ -180,3 +180,39 @@ async fn bad_query_strings_paths_methods_and_sizes() {
             .is_empty()
     );
 }
+
+#[actix_rt::test]
+async fn forged_page_tokens_are_400_not_an_overflow() {
+    use base64::Engine;
+    let server = Server::start().await;
+    let forge = |json: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+    };
+    let cases = [
+        (
+            "/archivist/v1/compliance_policies",
+            json!({"after_seq": 0, "page_size": i64::MAX}),
+        ),
+        (
+            "/archivist/v2/assets",
+            json!({"attributes": {}, "unconfirmed": false, "after_seq": -5, "page_size": 10}),
+        ),
+        (
+            "/archivist/v2/assets/-/events",
+            json!({"asset": null, "event_attributes": {}, "unconfirmed": false, "offset": i64::MAX, "page_size": i64::MAX}),
+        ),
+        (
+            "/archivist/v1/compliance/assets/00000000-0000-0000-0000-000000000001",
+            json!({"at": 0, "offset": -1, "page_size": 5}),
+        ),
+    ];
+    for (path, token) in cases {
+        let reply = server
+            .get(
+                &format!("{path}?page_token={}", forge(token)),
+                server.admin(),
+            )
+            .await;
+        reply.assert_error(400, 3, "page_token");
+    }
+}
