@@ -42,6 +42,14 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
     let coverage = fonts::Coverage::new()
         .ok_or_else(|| PdfError::Render("the embedded font does not load".to_owned()))?;
     let p = |text: &str| coverage.printable(text);
+    // Several lines in one cell: each made printable, then joined for `cell` to split.
+    let lines = |items: &[String]| {
+        items
+            .iter()
+            .map(|item| p(item))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let content = package.content;
     let agent = &content.agent.name;
 
@@ -213,7 +221,7 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
             Answer::Partial => "Partial",
         };
         vsq.row(
-            &[&r.id, &r.question, answer, &p(&r.evidence.join("\n"))],
+            &[&r.id, &r.question, answer, &lines(&r.evidence)],
             &[true, false, true, false],
         )?;
     }
@@ -259,7 +267,7 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
             ControlStatus::NotEvidenced => "not evidenced",
         };
         controls.row(
-            &[&c.control, &c.title, status, &p(&c.evidence.join("\n"))],
+            &[&c.control, &c.title, status, &lines(&c.evidence)],
             &[true, false, true, false],
         )?;
     }
