@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyEvidence;
-use super::facts::{Facts, figure, list};
+use super::facts::{Facts, count, figure, list};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,7 +60,7 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                 rules > 0 || f.calls > f.calls_without_verdict,
             ),
             vec![
-                format!("{rules} policy rules"),
+                count(rules as i64, "policy rule"),
                 format!(
                     "{} connector calls, {} without a verdict",
                     figure(f.calls),
@@ -114,7 +114,7 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                 f.deny_or_escalate_rules > 0 || f.deny > 0,
             ),
             vec![
-                format!("{} deny or escalate rules", f.deny_or_escalate_rules),
+                count(f.deny_or_escalate_rules as i64, "deny or escalate rule"),
                 format!(
                     "{} DENY verdicts, {} blocked actions",
                     figure(f.deny),
@@ -130,7 +130,8 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                 connectors > f.undescribed_flows.len(),
             ),
             vec![format!(
-                "{connectors} connectors; missing data categories or region: {}",
+                "{}; missing data categories or region: {}",
+                count(connectors as i64, "connector"),
                 list(&f.undescribed_flows)
             )],
         ),
@@ -153,8 +154,11 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
             "Monitoring of system components for anomalies",
             status(f.total > 0 && statements > 0, f.total > 0),
             vec![
-                format!("{} audit entries {}", figure(f.total), f.period()),
-                format!("{statements} compliance policies evaluated over the trail"),
+                format!("{} {}", count(f.total, "audit entry"), f.period()),
+                format!(
+                    "{} evaluated over the trail",
+                    count(statements as i64, "compliance policy")
+                ),
             ],
         ),
         (
@@ -168,9 +172,9 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
             ),
             vec![
                 format!(
-                    "{} ESCALATE verdicts; {} approvals requested, {} reviewed",
-                    figure(f.escalate),
-                    figure(f.approvals_requested),
+                    "{}; {} requested, {} reviewed",
+                    count(f.escalate, "ESCALATE verdict"),
+                    count(f.approvals_requested, "approval"),
                     figure(f.approvals_reviewed)
                 ),
                 format!("{} drift events open", figure(f.drift_open())),
@@ -184,8 +188,8 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                 f.approvals_requested > 0,
             ),
             vec![format!(
-                "{} approvals requested, {} reviewed",
-                figure(f.approvals_requested),
+                "{} requested, {} reviewed",
+                count(f.approvals_requested, "approval"),
                 figure(f.approvals_reviewed)
             )],
         ),
@@ -193,7 +197,10 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
             "CC8.1",
             "Authorized, recorded changes (deployments)",
             status(f.deployments > 0, false),
-            vec![format!("{} agent.deployed entries", figure(f.deployments))],
+            vec![format!(
+                "{} (agent.deployed)",
+                count(f.deployments, "deployment")
+            )],
         ),
         (
             "CC9.2",
@@ -203,7 +210,8 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                 connectors > 0,
             ),
             vec![format!(
-                "{connectors} configured connectors; used but not configured: {}",
+                "{} configured; used but not configured: {}",
+                count(connectors as i64, "connector"),
                 list(&f.unconfigured)
             )],
         ),

@@ -136,6 +136,18 @@ pub(super) fn figure(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// `n` and its noun, singular for one: "1 connector", "1,247 connectors".
+pub(super) fn count(n: i64, noun: &str) -> String {
+    let noun = if n == 1 {
+        noun.to_owned()
+    } else if let Some(stem) = noun.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{noun}s")
+    };
+    format!("{} {noun}", figure(n))
+}
+
 pub(super) fn list(items: &[String]) -> String {
     if items.is_empty() {
         "none".to_owned()

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Facts, figure, list};
+use super::facts::{Facts, count, figure, list};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Answer {
@@ -74,8 +74,8 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
             least_privilege,
             vec![
                 format!(
-                    "{} connectors configured; permitted operations: {}",
-                    connectors.len(),
+                    "{} configured; permitted operations: {}",
+                    count(connectors.len() as i64, "connector"),
                     list(&operations)
                 ),
                 format!(
@@ -96,7 +96,7 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
             "LOG-02.1",
             "Are audit logs of the agent's actions generated and retained?",
             if f.total > 0 { Yes } else { No },
-            vec![format!("{} audit entries {}", figure(f.total), f.period())],
+            vec![format!("{} {}", count(f.total, "audit entry"), f.period())],
         ),
         response(
             "LOG-09.1",
@@ -146,7 +146,10 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
             "CCC-03.1",
             "Are changes to the agent (deployments) managed and recorded?",
             if f.deployments > 0 { Yes } else { No },
-            vec![format!("{} agent.deployed entries", figure(f.deployments))],
+            vec![format!(
+                "{} (agent.deployed)",
+                count(f.deployments, "deployment")
+            )],
         ),
         response(
             "STA-08.1",
@@ -171,12 +174,12 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
             escalation,
             vec![
                 format!(
-                    "{} ESCALATE verdicts; {} approvals requested, {} reviewed",
-                    figure(f.escalate),
-                    figure(f.approvals_requested),
+                    "{}; {} requested, {} reviewed",
+                    count(f.escalate, "ESCALATE verdict"),
+                    count(f.approvals_requested, "approval"),
                     figure(f.approvals_reviewed)
                 ),
-                format!("{} deny or escalate rules", f.deny_or_escalate_rules),
+                count(f.deny_or_escalate_rules as i64, "deny or escalate rule"),
             ],
         ),
         response(
@@ -190,7 +193,10 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
                 Partial
             },
             vec![
-                format!("{} data flows in the diagram", connectors.len()),
+                format!(
+                    "{} in the diagram",
+                    count(connectors.len() as i64, "data flow")
+                ),
                 format!(
                     "connectors missing data categories or region: {}",
                     list(&f.undescribed_flows)
