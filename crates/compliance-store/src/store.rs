@@ -47,6 +47,23 @@ impl Store {
         // next statement, which the request reports as unavailable.
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
+        // Every pooled connection gets the same statement timeout when it opens: a uniform
+        // default, not tenant state, so nothing differs between the requests that share it.
+        config.custom_setup = Box::new(|url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                let mut conn =
+                    <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await?;
+                let timeout = format!(
+                    "SET statement_timeout = '{}ms'",
+                    STATEMENT_TIMEOUT.as_millis()
+                );
+                conn.batch_execute(&timeout)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
         let pool = Pool::builder(manager)
@@ -67,13 +84,7 @@ impl Store {
 
     /// A connection as the schema owner, outside any tenant: for the operator paths.
     pub(crate) async fn operator(&self) -> StoreResult<Pooled> {
-        let mut conn = self.pool.get().await?;
-        let timeout = format!(
-            "SET statement_timeout = '{}ms'",
-            STATEMENT_TIMEOUT.as_millis()
-        );
-        conn.batch_execute(&timeout).await?;
-        Ok(conn)
+        Ok(self.pool.get().await?)
     }
 
     /// Whether the database answers.

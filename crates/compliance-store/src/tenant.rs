@@ -25,11 +25,10 @@ impl TenantConn {
     pub(crate) async fn begin(mut conn: Pooled, org: Uuid) -> StoreResult<Self> {
         // Both settings are LOCAL: they end with the transaction, so a pooled connection never
         // carries one tenant's org into the next. The org is a formatted UUID, never user text.
-        // `role` set through set_config is SET LOCAL ROLE: one statement binds all three.
+        // `role` set through set_config is SET LOCAL ROLE: one statement binds both.
         let begin = format!(
             "BEGIN; SELECT set_config('role', 'compliance_app', true), \
-             set_config('statement_timeout', '{}', true), set_config('app.org_id', '{org}', true)",
-            crate::store::STATEMENT_TIMEOUT.as_millis()
+             set_config('app.org_id', '{org}', true)"
         );
         AnsiTransactionManager::begin_transaction_sql(&mut *conn, &begin).await?;
         Ok(Self { conn, org })
