@@ -95,6 +95,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => serve(&cli.data_dir, cli.listen, store).await?,
         Command::Migrate => eprintln!("migrations applied"),
         Command::Demo => {
+            // The first start's admin token comes first, so `var/admin-token` exists either way.
+            database::first_admin_token(&store, &cli.data_dir).await?;
             let demo = demo::run(&store, &cli.data_dir).await?;
             banner(&demo, cli.listen);
             serve(&cli.data_dir, cli.listen, store).await?;
