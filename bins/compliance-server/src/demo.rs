@@ -218,10 +218,11 @@ async fn seed(conn: &mut TenantConn) -> Result<Uuid, StoreError> {
             vec!["CC7.2"],
         ),
     ] {
+        let mut body = body;
+        body["controls"] = json!(controls);
         let spec = PolicySpec::from_json(body.to_string().as_bytes())
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let controls: Vec<String> = controls.into_iter().map(str::to_owned).collect();
-        policies::create(conn, &spec, &controls).await?;
+        policies::create(conn, &spec).await?;
     }
     events::append_many(conn, &trail(agent)).await?;
     Ok(agent)

@@ -107,6 +107,9 @@ pub struct PolicySpec {
     /// Which assets the policy applies to.
     pub asset_filter: AssetFilter,
     pub policy: Policy,
+    /// SOC 2 criteria (such as `CC7.2`) this policy evidences in compliance packages: an
+    /// extension of the archivist form, written back only when there are some.
+    pub controls: Vec<String>,
 }
 
 /// A stored policy: a spec and its identity (`compliance_policies/<id>` on the wire).

@@ -37,6 +37,9 @@ pub struct PolicyBody {
     pub dynamic_window: Seconds,
     pub dynamic_variability: Variability,
     pub richness_assertions: Vec<OrGroup>,
+    /// Our extension: the SOC 2 criteria the policy evidences. Absent from archivist bodies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
 
 /// A bad policy: the field at fault and what is wrong with it.
@@ -126,6 +129,7 @@ impl TryFrom<PolicyBody> for PolicySpec {
         }
         let richness_assertions: RichnessAssertions =
             clauses("richness_assertions", &body.richness_assertions)?;
+        let controls = controls(&body.controls)?;
 
         let policy = match compliance_type {
             ComplianceType::Since => Policy::Since {
@@ -176,8 +180,30 @@ impl TryFrom<PolicyBody> for PolicySpec {
             description,
             asset_filter,
             policy,
+            controls,
         })
     }
+}
+
+/// Criteria ids such as `CC7.2` or `A1.2`: a letter, then letters, digits and dots.
+fn controls(controls: &[String]) -> Result<Vec<String>, PolicyError> {
+    if controls.len() > 64 {
+        return Err(PolicyError::new("controls", "at most 64 criteria"));
+    }
+    for (i, control) in controls.iter().enumerate() {
+        let well_formed = control.len() <= 16
+            && control.starts_with(|c: char| c.is_ascii_uppercase())
+            && control
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.');
+        if !well_formed {
+            return Err(PolicyError::new(
+                format!("controls[{i}]"),
+                format!("{control:?} is not a criterion id such as CC7.2"),
+            ));
+        }
+    }
+    Ok(controls.to_vec())
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, PolicyError> {
@@ -272,6 +298,7 @@ impl From<&CompliancePolicy> for PolicyBody {
             description: spec.description.clone(),
             display_name: spec.display_name.clone(),
             asset_filter: spec.asset_filter.to_wire(),
+            controls: spec.controls.clone(),
             ..Self::default()
         };
         let seconds = |d: &Duration| Seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

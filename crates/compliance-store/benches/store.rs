@@ -97,7 +97,7 @@ async fn fixture() -> Fixture {
     ];
     for body in bodies {
         let spec = PolicySpec::from_json(body.to_string().as_bytes()).unwrap();
-        policies::create(&mut conn, &spec, &[]).await.unwrap();
+        policies::create(&mut conn, &spec).await.unwrap();
     }
     conn.commit().await.unwrap();
     f

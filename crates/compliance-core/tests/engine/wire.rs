@@ -268,3 +268,20 @@ fn unknown_fields_and_malformed_json_are_rejected() {
     let error = PolicySpec::from_json(b"[]").expect_err("not an object");
     assert_eq!(error.field, "body");
 }
+
+#[test]
+fn controls_are_an_optional_extension_written_only_when_set() {
+    let with = parse(&json!({
+        "compliance_type": "COMPLIANCE_RICHNESS", "display_name": "d",
+        "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["CC7.2", "A1.2"]
+    }))
+    .expect("valid");
+    assert_eq!(with.controls, ["CC7.2", "A1.2"]);
+    assert_eq!(print(&with)["controls"], json!(["CC7.2", "A1.2"]));
+    assert_eq!(parse(&print(&with)).as_ref(), Ok(&with));
+    let (field, message) = reject(json!({
+        "compliance_type": "COMPLIANCE_RICHNESS", "display_name": "d",
+        "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["CC7.2", "cc 8"]
+    }));
+    assert_eq!(field, "controls[1]", "{message}");
+}

@@ -42,7 +42,7 @@ pub async fn create(
     check_json(&req, &body)?;
     let spec = PolicySpec::from_json(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let stored = policies::create(&mut conn, &spec, &[]).await;
+    let stored = policies::create(&mut conn, &spec).await;
     let stored = conn.end(stored).await?;
     Ok(HttpResponse::Ok().json(PolicyBody::from(&stored.policy)))
 }

@@ -361,3 +361,66 @@ async fn racing_generations_get_consecutive_versions() {
     versions.sort_unstable();
     assert_eq!(versions, (1..=32).collect::<Vec<_>>());
 }
+
+#[actix_rt::test]
+async fn a_compliance_policy_naming_a_criterion_is_evidence_for_it() {
+    let server = Server::start().await;
+    let id = agent(&server, "deployer-watch").await;
+    let policy = json!({
+        "compliance_type": "COMPLIANCE_SINCE", "display_name": "Deployed within 30 days",
+        "asset_filter": [{"or": ["attributes.arc_display_type=AI Agent"]}],
+        "event_display_type": "agent.deployed", "time_period_seconds": 2_592_000, "controls": ["CC8.1"]
+    });
+    let created = server
+        .post("/archivist/v1/compliance_policies", server.admin(), &policy)
+        .await;
+    assert_eq!(created.body["controls"], json!(["CC8.1"]), "{created:?}");
+    let evidence = |package: &Value| {
+        let cc81 = package["control_mappings"]["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["control"] == "CC8.1")
+            .unwrap()
+            .clone();
+        (
+            cc81["status"].as_str().unwrap().to_owned(),
+            cc81["evidence"].to_string(),
+        )
+    };
+    let before = server
+        .post("/v1/compliance", server.admin(), &json!({"agent_id": id}))
+        .await;
+    let (status, text) = evidence(&before.body);
+    assert_eq!(status, "not_evidenced");
+    assert!(
+        text.contains("Deployed within 30 days") && text.contains("non-compliant: No events found"),
+        "{text}"
+    );
+
+    let deployed = json!({"agent_id": id, "action_type": "agent.deployed", "policy_verdict": "PERMIT", "status": "success",
+                          "created_at": "2026-01-01T00:00:00Z"});
+    let recent = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut recent_deploy = deployed.clone();
+    recent_deploy["created_at"] = json!(
+        recent
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    assert_eq!(
+        server
+            .post("/v1/audit", server.admin(), &recent_deploy)
+            .await
+            .status,
+        201
+    );
+    let after = server
+        .post("/v1/compliance", server.admin(), &json!({"agent_id": id}))
+        .await;
+    let (status, text) = evidence(&after.body);
+    assert_eq!(status, "covered", "{text}");
+    assert!(
+        text.contains("Deployed within 30 days") && text.contains("): compliant"),
+        "{text}"
+    );
+}

@@ -73,7 +73,7 @@ pub async fn generate(
                     .compliance_type()
                     .name()
                     .to_owned(),
-                controls: stored.controls.clone(),
+                controls: stored.policy.spec.controls.clone(),
                 compliant: statement.compliant,
                 reason: statement.reason.clone(),
             })

@@ -12,8 +12,6 @@ use crate::{StoreError, StoreResult, TenantConn};
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredPolicy {
     pub policy: CompliancePolicy,
-    /// SOC 2 criteria this policy evidences in compliance packages.
-    pub controls: Vec<String>,
     pub created_at: OffsetDateTime,
     /// Creation order, for paging.
     pub seq: i64,
@@ -68,11 +66,11 @@ impl TryFrom<PolicyRow> for StoredPolicy {
             dynamic_variability: Variability(row.dynamic_variability),
             richness_assertions: serde_json::from_value(row.richness_assertions)
                 .map_err(|e| corrupt(&e))?,
+            controls: strings(row.controls),
         };
         let spec = PolicySpec::try_from(body).map_err(|e| corrupt(&e))?;
         Ok(Self {
             policy: CompliancePolicy { id: row.id, spec },
-            controls: strings(row.controls),
             created_at: row.created_at,
             seq: row.seq,
         })
@@ -80,11 +78,7 @@ impl TryFrom<PolicyRow> for StoredPolicy {
 }
 
 /// Stores a validated policy under a new identity.
-pub async fn create(
-    conn: &mut TenantConn,
-    spec: &PolicySpec,
-    controls: &[String],
-) -> StoreResult<StoredPolicy> {
+pub async fn create(conn: &mut TenantConn, spec: &PolicySpec) -> StoreResult<StoredPolicy> {
     let policy = CompliancePolicy {
         id: Uuid::new_v4(),
         spec: spec.clone(),
@@ -108,7 +102,7 @@ pub async fn create(
             compliance_policies::dynamic_window.eq(body.dynamic_window.0),
             compliance_policies::dynamic_variability.eq(body.dynamic_variability.0),
             compliance_policies::richness_assertions.eq(to_json(&body.richness_assertions)?),
-            compliance_policies::controls.eq(controls),
+            compliance_policies::controls.eq(&spec.controls),
         ))
         .returning(PolicyRow::as_returning())
         .get_result(conn.db())

@@ -109,12 +109,7 @@ async fn the_check_from_plan_slices_equals_the_core_over_the_whole_history() {
     events::append_many(&mut conn, &batch).await.unwrap();
     let mut stored: Vec<CompliancePolicy> = Vec::new();
     for spec in specs() {
-        stored.push(
-            policies::create(&mut conn, &spec, &[])
-                .await
-                .unwrap()
-                .policy,
-        );
+        stored.push(policies::create(&mut conn, &spec).await.unwrap().policy);
     }
     conn.commit().await.unwrap();
 
