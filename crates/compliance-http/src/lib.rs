@@ -52,46 +52,36 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(
                 web::scope("/archivist/v1")
                     .service(
-                        web::resource("/compliance_policies")
+                        resource("/compliance_policies")
                             .route(web::post().to(policies::create))
-                            .route(web::get().to(policies::list))
-                            .default_service(web::to(wrong_method)),
+                            .route(web::get().to(policies::list)),
                     )
                     .service(
-                        web::resource("/compliance_policies/{uuid}")
+                        resource("/compliance_policies/{uuid}")
                             .route(web::get().to(policies::read))
-                            .route(web::delete().to(policies::delete))
-                            .default_service(web::to(wrong_method)),
+                            .route(web::delete().to(policies::delete)),
                     )
                     .service(
-                        web::resource("/compliance/assets/{uuid}")
-                            .route(web::get().to(compliance::check))
-                            .default_service(web::to(wrong_method)),
+                        resource("/compliance/assets/{uuid}")
+                            .route(web::get().to(compliance::check)),
                     ),
             )
             .service(
                 web::scope("/archivist/v2")
                     .service(
-                        web::resource("/assets")
+                        resource("/assets")
                             .route(web::post().to(assets::create))
-                            .route(web::get().to(assets::list))
-                            .default_service(web::to(wrong_method)),
+                            .route(web::get().to(assets::list)),
                     )
+                    .service(resource("/assets/{uuid}").route(web::get().to(assets::read)))
                     .service(
-                        web::resource("/assets/{uuid}")
-                            .route(web::get().to(assets::read))
-                            .default_service(web::to(wrong_method)),
-                    )
-                    .service(
-                        web::resource("/assets/{uuid}/events")
+                        resource("/assets/{uuid}/events")
                             .route(web::post().to(events::create))
-                            .route(web::get().to(events::list))
-                            .default_service(web::to(wrong_method)),
+                            .route(web::get().to(events::list)),
                     )
                     .service(
-                        web::resource("/assets/{uuid}/events/{event}")
-                            .route(web::get().to(events::read))
-                            .default_service(web::to(wrong_method)),
+                        resource("/assets/{uuid}/events/{event}")
+                            .route(web::get().to(events::read)),
                     ),
             )
             .service(v1())
@@ -107,8 +97,6 @@ async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
     use agents::{audit, packages, registry};
-    let resource =
-        |path: &str| web::resource(path.to_owned()).default_service(web::to(wrong_method));
     web::scope("/v1")
         .service(
             resource("/agents")
@@ -143,6 +131,11 @@ fn v1() -> actix_web::Scope {
         )
         .service(resource("/compliance/{id}").route(web::get().to(packages::read)))
         .service(resource("/compliance/{id}/pdf").route(web::get().to(packages::pdf)))
+}
+
+/// A route whose other methods answer 405 in the error shape.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(wrong_method))
 }
 
 async fn wrong_method(req: actix_web::HttpRequest) -> HttpResponse {
