@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{invalid, limit_offset};
+use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::request::{json_body, rfc3339, time};
 use crate::{ApiError, ApiResult, AppState, missing};
@@ -20,21 +20,11 @@ use crate::{ApiError, ApiResult, AppState, missing};
 pub const MAX_BATCH: usize = 10_000;
 
 fn valid_verdict(text: &str) -> Result<(), validator::ValidationError> {
-    if ["PERMIT", "ESCALATE", "DENY"].contains(&text) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("policy_verdict")
-            .with_message("must be PERMIT, ESCALATE or DENY".into()))
-    }
+    one_of(text, &["PERMIT", "ESCALATE", "DENY"], "policy_verdict")
 }
 
 fn valid_status(text: &str) -> Result<(), validator::ValidationError> {
-    if ["success", "error", "blocked"].contains(&text) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("status")
-            .with_message("must be success, error or blocked".into()))
-    }
+    one_of(text, &["success", "error", "blocked"], "status")
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -43,6 +43,19 @@ pub(crate) fn invalid(errors: &ValidationErrors) -> ApiError {
     ApiError::bad_request(first(errors, "").unwrap_or_else(|| "invalid request".to_owned()))
 }
 
+/// Whether `text` is one of `allowed`; the error lists them.
+pub(crate) fn one_of(
+    text: &str,
+    allowed: &[&str],
+    code: &'static str,
+) -> Result<(), validator::ValidationError> {
+    if allowed.contains(&text) {
+        return Ok(());
+    }
+    let message = format!("must be one of {}", allowed.join(", "));
+    Err(validator::ValidationError::new(code).with_message(message.into()))
+}
+
 /// `limit` (1–1000, default 100) and `offset` (≥ 0) from a query.
 pub(crate) fn limit_offset(
     limit: Option<i64>,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{invalid, limit_offset};
+use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::request::{json_body, rfc3339, uuid};
 use crate::{ApiResult, AppState, missing};
@@ -237,12 +237,7 @@ pub async fn list_connectors(
 }
 
 fn valid_rule_type(text: &str) -> Result<(), validator::ValidationError> {
-    if ["permit", "deny", "escalate"].contains(&text) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("rule_type")
-            .with_message("must be permit, deny or escalate".into()))
-    }
+    one_of(text, &["permit", "deny", "escalate"], "rule_type")
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -36,6 +36,21 @@ pub async fn check_asset(
     asset_id: Uuid,
     at: OffsetDateTime,
 ) -> StoreResult<Compliance> {
+    let policies: Vec<CompliancePolicy> = policies::all(conn)
+        .await?
+        .into_iter()
+        .map(|stored| stored.policy)
+        .collect();
+    check_asset_against(conn, asset_id, at, &policies).await
+}
+
+/// [`check_asset`] against policies the caller already loaded (in creation order).
+pub async fn check_asset_against(
+    conn: &mut TenantConn,
+    asset_id: Uuid,
+    at: OffsetDateTime,
+    policies: &[CompliancePolicy],
+) -> StoreResult<Compliance> {
     let asset = assets::get(conn, asset_id).await?;
     let asset = Asset {
         id: asset.id,
@@ -51,18 +66,22 @@ pub async fn check_asset(
     keep(&mut slices, changes);
     let attributes_at = history(&asset, &slices)?.attributes_at(at);
 
-    let policies: Vec<CompliancePolicy> = policies::all(conn)
-        .await?
-        .into_iter()
-        .map(|stored| stored.policy)
+    let policies: Vec<CompliancePolicy> = policies
+        .iter()
         .filter(|p| {
             p.spec
                 .asset_filter
                 .holds(|term| term.matches(&attributes_at))
         })
+        .cloned()
         .collect();
-    let mut plans: Vec<Plan> = policies.iter().map(|p| p.spec.policy.plan(at)).collect();
-    plans.dedup();
+    // Policies that share a plan (say, CURRENT and PERIOD on the same types) share one fetch.
+    let mut plans: Vec<Plan> = Vec::new();
+    for plan in policies.iter().map(|p| p.spec.policy.plan(at)) {
+        if !plans.contains(&plan) {
+            plans.push(plan);
+        }
+    }
     for plan in &plans {
         let rows = load_slice(conn, asset_id, plan, at).await?;
         keep(&mut slices, rows);

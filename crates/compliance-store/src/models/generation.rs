@@ -54,8 +54,12 @@ pub async fn generate(
         .collect();
     let audit = figures::audit_groups(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
-    let statements = compliance::check_asset(conn, agent_id, at).await?;
     let stored_policies = policies::all(conn).await?;
+    let all: Vec<_> = stored_policies
+        .iter()
+        .map(|stored| stored.policy.clone())
+        .collect();
+    let statements = compliance::check_asset_against(conn, agent_id, at, &all).await?;
     let evidence: Vec<PolicyEvidence> = statements
         .statements
         .iter()
