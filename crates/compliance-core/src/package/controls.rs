@@ -100,10 +100,7 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
                     "connectors without declared operations: {}",
                     list(&f.without_operations)
                 ),
-                format!(
-                    "connectors permitting every operation: {}",
-                    list(&f.wildcard)
-                ),
+                format!("connectors with wildcard operations: {}", list(&f.wildcard)),
             ],
         ),
         (

@@ -33,12 +33,18 @@ pub(super) struct Facts<'a> {
     pub unconfigured: Vec<String>,
     /// Configured connectors that declare no permitted operation.
     pub without_operations: Vec<String>,
-    /// Configured connectors permitting everything (`*` or `*:*`).
+    /// Configured connectors with a wildcard operation (see [`is_wildcard`]).
     pub wildcard: Vec<String>,
     /// Configured connectors missing data categories or a region.
     pub undescribed_flows: Vec<String>,
     pub deny_or_escalate_rules: usize,
     pub intent_declared: bool,
+}
+
+/// An operation that names no single resource and action: any `*` in it (`*`, `*:*`, `*:write`,
+/// `crowdstrike:*`, `*:*:*`, `incidents:read*`) grants a set the configuration does not list.
+pub(super) fn is_wildcard(operation: &str) -> bool {
+    operation.contains('*')
 }
 
 impl<'a> Facts<'a> {
@@ -83,11 +89,7 @@ impl<'a> Facts<'a> {
                 .cloned()
                 .collect(),
             without_operations: names(&|c| c.permitted_operations.is_empty()),
-            wildcard: names(&|c| {
-                c.permitted_operations
-                    .iter()
-                    .any(|op| op == "*" || op == "*:*")
-            }),
+            wildcard: names(&|c| c.permitted_operations.iter().any(|op| is_wildcard(op))),
             undescribed_flows: names(&|c| {
                 c.data_categories.is_empty() || c.region.trim().is_empty()
             }),

@@ -31,7 +31,7 @@ fn direction(operations: &[String]) -> Direction {
             .next()
             .unwrap_or(operation)
             .to_ascii_lowercase();
-        if action == "*" {
+        if action.contains('*') {
             reads = true;
             writes = true;
         } else if READS.contains(&action.as_str()) {
@@ -64,24 +64,32 @@ pub struct DataFlowDiagram {
     pub connectors: Vec<FlowConnector>,
 }
 
-/// Configured connectors, then used ones no configuration describes, by name.
+/// Every configured connector, in configuration order (two of one type with different vendors
+/// are two connectors), then the used ones no configuration describes, by name.
 fn connectors(inputs: &PackageInputs<'_>, graph: &ExecutionGraph) -> Vec<(ConnectorConfig, bool)> {
-    let mut all: BTreeMap<String, (ConnectorConfig, bool)> = inputs
+    let mut all: Vec<(ConnectorConfig, bool)> = inputs
         .connectors
         .iter()
-        .map(|c| (c.connector_type.clone(), (c.clone(), true)))
+        .map(|c| (c.clone(), true))
         .collect();
-    for used in &graph.connectors_used {
-        all.entry(used.clone()).or_insert_with(|| {
-            let unknown = ConnectorConfig {
-                connector_type: used.clone(),
-                vendor: format!("{used} (not configured)"),
-                ..ConnectorConfig::default()
-            };
-            (unknown, false)
-        });
+    let configured: BTreeSet<&str> = inputs
+        .connectors
+        .iter()
+        .map(|c| c.connector_type.as_str())
+        .collect();
+    for used in graph
+        .connectors_used
+        .iter()
+        .filter(|used| !configured.contains(used.as_str()))
+    {
+        let unknown = ConnectorConfig {
+            connector_type: used.clone(),
+            vendor: format!("{used} (not configured)"),
+            ..ConnectorConfig::default()
+        };
+        all.push((unknown, false));
     }
-    all.into_values().collect()
+    all
 }
 
 fn calls(graph: &ExecutionGraph, connector: &str) -> i64 {
@@ -192,8 +200,12 @@ pub(super) fn sub_processors(
             entry.regions.push(connector.region.clone());
             entry.regions.sort();
         }
-        entry.calls += calls(graph, &connector.connector_type);
-        entry.connectors.push(connector.connector_type);
+        // Calls are counted per connector type: a vendor with two configurations of one type
+        // has made those calls once.
+        if !entry.connectors.contains(&connector.connector_type) {
+            entry.calls += calls(graph, &connector.connector_type);
+            entry.connectors.push(connector.connector_type);
+        }
         entry.configured &= configured;
     }
     vendors.into_values().collect()

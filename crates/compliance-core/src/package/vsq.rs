@@ -83,7 +83,7 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
                     list(&f.without_operations)
                 ),
                 format!(
-                    "connectors permitting every operation: {}",
+                    "connectors with wildcard operations: {}",
                     list(&f.wildcard)
                 ),
                 format!(
@@ -103,7 +103,7 @@ pub(super) fn responses(f: &Facts<'_>) -> VsqResponses {
             "Are audit logs protected from modification and deletion?",
             Yes,
             vec![
-                "audit entries are append-only: the database refuses UPDATE and DELETE on them"
+                "audit entries are append-only: the database refuses UPDATE, DELETE and TRUNCATE on them"
                     .to_owned(),
                 "each package version is sealed with SHA-256 and chained to the previous version"
                     .to_owned(),

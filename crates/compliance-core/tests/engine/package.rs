@@ -436,3 +436,118 @@ fn assembly_is_deterministic_and_round_trips_as_json() {
     let back: PackageContent = serde_json::from_value(json).unwrap();
     assert_eq!(back, a);
 }
+
+#[test]
+fn two_configurations_of_one_type_with_different_vendors_are_both_kept() {
+    let mut configured = connectors();
+    configured.push(ConnectorConfig {
+        connector_type: "crowdstrike".to_owned(),
+        vendor: "CrowdStrike EU reseller".to_owned(),
+        purpose: "Read detections (EU tenant)".to_owned(),
+        data_categories: vec!["security_events".to_owned()],
+        region: "eu-central".to_owned(),
+        permitted_operations: vec!["detections:read".to_owned()],
+    });
+    let content = package(&trail(), &[], &configured);
+    let vendors: Vec<_> = content
+        .sub_processors
+        .iter()
+        .map(|s| (s.name.as_str(), s.connectors.clone(), s.calls))
+        .collect();
+    assert_eq!(
+        vendors,
+        [
+            ("Atlassian", vec!["jira".to_owned()], 390),
+            ("CrowdStrike", vec!["crowdstrike".to_owned()], 710),
+            (
+                "CrowdStrike EU reseller",
+                vec!["crowdstrike".to_owned()],
+                710
+            ),
+        ]
+    );
+    let diagram = &content.data_flow_diagram;
+    let flow: Vec<_> = diagram
+        .connectors
+        .iter()
+        .map(|c| (c.name.as_str(), c.vendor.as_str()))
+        .collect();
+    assert_eq!(
+        flow,
+        [
+            ("crowdstrike", "CrowdStrike"),
+            ("jira", "Atlassian"),
+            ("crowdstrike", "CrowdStrike EU reseller")
+        ]
+    );
+    assert!(
+        diagram
+            .mermaid
+            .contains("\"CrowdStrike EU reseller (crowdstrike)\""),
+        "{}",
+        diagram.mermaid
+    );
+}
+
+#[test]
+fn a_vendor_with_two_configurations_of_one_type_counts_its_calls_once() {
+    let mut configured = connectors();
+    let mut second = configured[0].clone();
+    second.region = "eu-central".to_owned();
+    configured.push(second);
+    let content = package(&trail(), &[], &configured);
+    let crowdstrike = content
+        .sub_processors
+        .iter()
+        .find(|s| s.name == "CrowdStrike")
+        .unwrap();
+    assert_eq!(crowdstrike.calls, 710);
+    assert_eq!(crowdstrike.connectors, ["crowdstrike"]);
+    assert_eq!(crowdstrike.regions, ["eu-central", "us-1"]);
+    assert_eq!(content.data_flow_diagram.connectors.len(), 3);
+}
+
+#[test]
+fn every_operation_pattern_with_a_wildcard_counts_against_least_privilege() {
+    for pattern in [
+        "*",
+        "*:*",
+        "*:write",
+        "crowdstrike:*",
+        "*:*:*",
+        "detections:read*",
+    ] {
+        let mut configured = connectors();
+        configured[1].permitted_operations = vec!["issues:create".to_owned(), pattern.to_owned()];
+        let content = package(&trail(), &[], &configured);
+        let iam = content
+            .vsq_responses
+            .responses
+            .iter()
+            .find(|r| r.id == "IAM-05.1")
+            .unwrap();
+        assert_eq!(iam.answer, Answer::Partial, "{pattern}: {iam:?}");
+        assert!(
+            iam.evidence
+                .iter()
+                .any(|e| e.contains("wildcard operations: jira")),
+            "{pattern}: {iam:?}"
+        );
+        let cc63 = content
+            .control_mappings
+            .controls
+            .iter()
+            .find(|c| c.control == "CC6.3")
+            .unwrap();
+        assert_eq!(cc63.status, ControlStatus::Partial, "{pattern}: {cc63:?}");
+    }
+    // Without the wildcard the same inventory is least privilege.
+    let content = package(&trail(), &[], &connectors());
+    let iam = content
+        .vsq_responses
+        .responses
+        .iter()
+        .find(|r| r.id == "IAM-05.1")
+        .unwrap();
+    assert_eq!(iam.answer, Answer::Yes, "{iam:?}");
+}

@@ -35,18 +35,15 @@ pub async fn check(
     let mut token = None;
     for (name, value) in query_pairs(&req)? {
         match name.as_str() {
-            "compliant_at" => at = Some(time("compliant_at", &value)?),
+            "compliant_at" => at = Some(microseconds(time("compliant_at", &value)?)),
             "page_size" => size = paging::page_size(Some(&value))?,
             "page_token" => token = Some(value),
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    // Now at whole seconds, so the echoed time reads back exactly.
-    let now = || {
-        OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| OffsetDateTime::now_utc())
-    };
+    // The true current instant (to PostgreSQL's microsecond), never cut to whole seconds: an
+    // event recorded a moment ago counts (docs/policies.md, "The instant of a check").
+    let now = || microseconds(OffsetDateTime::now_utc());
     let mut page = match token.filter(|t| !t.is_empty()) {
         Some(token) => paging::decode(&token)?,
         None => Page {
@@ -108,4 +105,10 @@ pub async fn check(
         "next_page_token": next_page_token,
         "compliant_at": rfc3339(at),
     })))
+}
+
+/// `at` to the microsecond, the precision PostgreSQL stores and compares event times at.
+fn microseconds(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at)
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod archivist;
 mod bad_input;
+mod fresh;
 mod packages;
 mod permissions;
 mod unavailable;
