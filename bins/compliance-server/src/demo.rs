@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use compliance_core::PolicySpec;
 use compliance_store::agents::{self, NewAgent};
 use compliance_store::connectors::{self, NewConnector};
-use compliance_store::events::{self, AuditFields, NewEvent};
+use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
@@ -264,7 +264,7 @@ fn trail(agent: Uuid) -> Vec<NewEvent> {
                 policy_verdict: Some(verdict.to_owned()),
                 status: Some(status.to_owned()),
                 duration_ms: Some(40 + (at.unix_timestamp() % 900)),
-                metadata,
+                metadata: Metadata::from_value(&metadata),
             },
         });
     };

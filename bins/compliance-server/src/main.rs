@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use actix_web::middleware::from_fn;
 use clap::{Parser, Subcommand};
-use compliance_http::{AppState, configure, error_shape};
+use compliance_http::{AppState, catch_panics, configure, error_shape, refuse_nul_in_query};
 use compliance_store::{Role, Store};
 use tracing_actix_web::TracingLogger;
 use uuid::Uuid;
@@ -169,6 +170,8 @@ async fn serve(data_dir: &std::path::Path, listen: SocketAddr, store: Store) -> 
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .wrap(error_shape())
+            .wrap(from_fn(refuse_nul_in_query))
+            .wrap(from_fn(catch_panics))
             .wrap(TracingLogger::default())
             .configure(configure(state.clone()))
     })

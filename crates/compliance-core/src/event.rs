@@ -4,6 +4,10 @@ use uuid::Uuid;
 
 use crate::Attributes;
 
+/// Longest event display type and correlation value, in characters: both are indexed, and four
+/// bytes a character keeps the two together inside PostgreSQL's B-tree row limit (2,704 bytes).
+pub const MAX_EVENT_TYPE: usize = 300;
+
 /// Event attributes that pair an opening event with its closing event, newest name first
 /// (seed 003 calls it `arc_correlation_id`; the archivist service later `arc_correlation_value`).
 pub const CORRELATION_KEYS: [&str; 2] = ["arc_correlation_value", "arc_correlation_id"];

@@ -22,7 +22,7 @@ mod wire;
 pub use attributes::Attributes;
 pub use clauses::{Clauses, ClausesError, OrGroup};
 pub use evaluate::{Compliance, Statement, check, evaluate};
-pub use event::{Asset, CORRELATION_KEYS, Event, correlation_value};
+pub use event::{Asset, CORRELATION_KEYS, Event, MAX_EVENT_TYPE, correlation_value};
 pub use filter::{AssetFilter, FilterOp, FilterTerm, FilterTermError};
 pub use history::History;
 pub use plan::Plan;

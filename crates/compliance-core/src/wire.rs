@@ -8,12 +8,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::clauses::OrGroup;
 use crate::{
-    AssetFilter, Clauses, CompliancePolicy, ComplianceType, MAX_PERIOD, Policy, PolicySpec,
-    RichnessAssertions,
+    AssetFilter, Clauses, CompliancePolicy, ComplianceType, MAX_EVENT_TYPE, MAX_PERIOD, Policy,
+    PolicySpec, RichnessAssertions,
 };
 
 const IDENTITY_PREFIX: &str = "compliance_policies/";
-/// Longest display name or event display type, in characters.
+/// Longest display name, in characters.
 const MAX_NAME: usize = 1024;
 /// Longest description, in characters.
 const MAX_DESCRIPTION: usize = 16 * 1024;
@@ -112,11 +112,15 @@ impl TryFrom<PolicyBody> for PolicySpec {
         let display_name = text("display_name", &body.display_name, MAX_NAME)?;
         let description = text("description", &body.description, MAX_DESCRIPTION)?;
         let asset_filter: AssetFilter = clauses("asset_filter", &body.asset_filter)?;
-        let opening = text("event_display_type", &body.event_display_type, MAX_NAME)?;
+        let opening = text(
+            "event_display_type",
+            &body.event_display_type,
+            MAX_EVENT_TYPE,
+        )?;
         let closing = text(
             "closing_event_display_type",
             &body.closing_event_display_type,
-            MAX_NAME,
+            MAX_EVENT_TYPE,
         )?;
         let time_period = period("time_period_seconds", body.time_period_seconds)?;
         let dynamic_window = period("dynamic_window", body.dynamic_window)?;

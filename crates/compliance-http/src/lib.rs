@@ -2,14 +2,17 @@
 //! inside a tenant transaction, and write the archivist (or seed 000) JSON.
 //!
 //! Wire it with [`configure`] and wrap the app in [`error_shape`] so that every failure,
-//! actix's own included, leaves as the one documented JSON error.
+//! actix's own included, leaves as the one documented JSON error, then in
+//! [`refuse_nul_in_query`] and [`catch_panics`] (outermost).
 
 pub mod agents;
 pub mod archivist;
 pub mod auth;
 mod error;
+pub mod limits;
 pub mod paging;
 pub mod request;
+pub mod safety;
 
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::CONTENT_TYPE;
@@ -19,6 +22,7 @@ use compliance_store::Store;
 
 pub use auth::{Action, Caller, TokenCache, allowed};
 pub use error::{ApiError, ApiResult, ErrorBody, error_response, missing};
+pub use safety::{catch_panics, refuse_nul_in_query};
 
 /// Largest request body accepted: 1 MiB (larger is 413).
 pub const MAX_BODY: usize = 1 << 20;
@@ -30,13 +34,18 @@ pub const MAX_BATCH_BODY: usize = 16 << 20;
 pub struct AppState {
     pub store: Store,
     pub tokens: TokenCache,
+    /// PDF renders allowed at once: one fewer than the cores (at least one), so renders leave a
+    /// core to every other request.
+    pub renders: tokio::sync::Semaphore,
 }
 
 impl AppState {
     pub fn new(store: Store) -> web::Data<Self> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         web::Data::new(Self {
             store,
             tokens: TokenCache::default(),
+            renders: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
         })
     }
 }
@@ -104,6 +113,7 @@ fn v1() -> actix_web::Scope {
                 .route(web::get().to(registry::list_agents)),
         )
         .service(resource("/agents/{id}").route(web::get().to(registry::read_agent)))
+        .service(resource("/agents/{id}/chain").route(web::get().to(packages::chain)))
         .service(
             resource("/connectors")
                 .route(web::post().to(registry::create_connector))

@@ -55,18 +55,34 @@ pub fn unknown_parameter(name: &str) -> ApiError {
     ApiError::bad_request(format!("{name}: unknown query parameter"))
 }
 
-/// An RFC 3339 time, named `field` in errors.
+/// An RFC 3339 time, named `field` in errors, in UTC and within [`in_range`].
 pub fn time(field: &str, text: &str) -> Result<OffsetDateTime, ApiError> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+    let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
         ApiError::bad_request(format!(
             "{field}: {text:?} is not an RFC 3339 time such as 2019-11-27T14:44:19Z"
         ))
-    })
+    })?;
+    in_range(field, at)
+}
+
+/// Accepted times: years 0001 to 9999 in UTC. PostgreSQL stores more, but a time outside
+/// these years cannot be written back in RFC 3339 nor turned to UTC without overflow.
+pub fn in_range(field: &str, at: OffsetDateTime) -> Result<OffsetDateTime, ApiError> {
+    at.checked_to_offset(time::UtcOffset::UTC)
+        .filter(|utc| (1..=9999).contains(&utc.year()))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{field}: out of range: times must lie from 0001-01-01T00:00:00Z to \
+                 9999-12-31T23:59:59.999999Z"
+            ))
+        })
 }
 
 /// A time as the API writes it: RFC 3339 in UTC.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
+    // Stored times were range-checked on the way in; an unconvertible one prints as given.
+    at.checked_to_offset(time::UtcOffset::UTC)
+        .unwrap_or(at)
         .format(&Rfc3339)
         .unwrap_or_default()
 }

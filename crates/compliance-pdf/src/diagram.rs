@@ -7,6 +7,7 @@ use genpdf::style::{Color, Style};
 use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
 
 use crate::fonts::Coverage;
+use crate::measure::Widths;
 
 /// Connectors drawn before the rest are summarized in one line.
 const MAX_CONNECTORS: usize = 8;
@@ -92,22 +93,31 @@ fn arrow(area: &Area<'_>, from: (f32, f32), to: (f32, f32), both: bool, style: S
     }
 }
 
-/// Text that fits in `width` millimetres, shortened with an ellipsis if it does not.
+/// Text that fits in `width` millimetres, cut after the last character that fits and ended
+/// with an ellipsis if it does not. Only the diagram shortens text, and only text printed in
+/// full elsewhere: the agent's name on the title page, each connector's name, vendor and data
+/// categories in the table below the diagram (and vendors again as sub-processors).
 fn fitted(context: &Context, style: Style, text: &str, width: f32) -> String {
-    let fits = |t: &str| style.str_width(&context.font_cache, t) <= Mm::from(width);
-    if fits(text) {
+    let font_cache = &context.font_cache;
+    let width = f64::from(width);
+    if f64::from(style.str_width(font_cache, text)) <= width {
         return text.to_owned();
     }
-    let mut chars: Vec<char> = text.chars().collect();
-    while !chars.is_empty() {
-        chars.pop();
-        let shorter: String = chars.iter().collect::<String>() + "…";
-        if fits(&shorter) {
-            return shorter;
-        }
+    let chars: Vec<char> = text.chars().collect();
+    // Measured once: the cut is where the running sum passes the room left for the ellipsis.
+    let widths = Widths::new(font_cache, style, &chars);
+    let room = width - f64::from(style.str_width(font_cache, ELLIPSIS));
+    let mut end = widths.fit(0, room);
+    let mut cut: String = chars[..end].iter().collect::<String>() + ELLIPSIS;
+    // The kerning before the ellipsis is the one width the sums left out.
+    while end > 0 && f64::from(style.str_width(font_cache, &cut)) > width {
+        end -= 1;
+        cut = chars[..end].iter().collect::<String>() + ELLIPSIS;
     }
-    String::new()
+    cut
 }
+
+const ELLIPSIS: &str = "…";
 
 fn label(
     area: &Area<'_>,

@@ -21,24 +21,39 @@ pub(crate) fn family() -> Result<FontFamily<FontData>, genpdf::error::Error> {
     })
 }
 
-/// Which characters the embedded font can draw.
+/// Which characters the embedded fonts can draw.
 pub(crate) struct Coverage {
-    font: rusttype::Font<'static>,
+    regular: rusttype::Font<'static>,
+    bold: rusttype::Font<'static>,
 }
 
 impl Coverage {
     pub fn new() -> Option<Self> {
-        rusttype::Font::from_bytes(REGULAR)
-            .ok()
-            .map(|font| Self { font })
+        Some(Self {
+            regular: rusttype::Font::from_bytes(REGULAR).ok()?,
+            bold: rusttype::Font::from_bytes(BOLD).ok()?,
+        })
     }
 
-    /// `text` with every character the font cannot draw written as `[U+XXXX]`, so that no part
-    /// of a name silently disappears.
+    /// Whether both fonts have a glyph for `c`: any text may be set in bold, and the bold font
+    /// lacks a few glyphs the regular one has (U+F000 to U+F003, mathematical sans-serif).
+    fn draws(&self, c: char) -> bool {
+        self.regular.glyph(c).id().0 != 0 && self.bold.glyph(c).id().0 != 0
+    }
+
+    /// Whether a reader of the PDF gets `c` back: printpdf writes the text layer's ToUnicode
+    /// entries as four hex digits, so a character beyond U+FFFF (an emoji) would read back as
+    /// another one.
+    fn reads_back(c: char) -> bool {
+        u32::from(c) <= 0xFFFF
+    }
+
+    /// `text` with every character the fonts cannot draw written as `[U+XXXX]`, so that no part
+    /// of a name silently disappears; the wrapper measures this text, replacements included.
     pub fn printable(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
-            if c == ' ' || (!c.is_control() && self.font.glyph(c).id().0 != 0) {
+            if c == ' ' || (!c.is_control() && self.draws(c) && Self::reads_back(c)) {
                 out.push(c);
             } else if c == '\n' || c == '\t' {
                 out.push(' ');

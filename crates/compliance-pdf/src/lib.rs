@@ -1,14 +1,19 @@
 //! The auditor's PDF of a compliance package, rendered with genpdf: a title page, the five
-//! sections as tables, the data flow diagram as boxes and arrows, page numbers on every page.
-//! Fonts are compiled in; streams are compressed after rendering.
+//! sections as tables, the data flow diagram as boxes and arrows, the compliance policies and the
+//! drift summary, page numbers on every page. Every text wraps at the embedded font's measured
+//! widths, so nothing the package's JSON says is lost. Fonts are compiled in; streams are
+//! compressed after rendering.
 
 mod diagram;
 mod fonts;
+mod measure;
+mod sections;
+mod table;
+mod wrap;
 
-use compliance_core::package::{Answer, ControlStatus, PackageContent};
-use genpdf::elements::{Break, FrameCellDecorator, PageBreak, Paragraph, TableLayout};
+use compliance_core::package::PackageContent;
 use genpdf::style::{Color, Style};
-use genpdf::{Alignment, Element as _, SimplePageDecorator};
+use genpdf::{Element as _, SimplePageDecorator};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -39,39 +44,54 @@ impl From<genpdf::error::Error> for PdfError {
 
 /// Renders the package as a PDF.
 pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
-    let coverage = fonts::Coverage::new()
-        .ok_or_else(|| PdfError::Render("the embedded font does not load".to_owned()))?;
-    let p = |text: &str| coverage.printable(text);
-    // Several lines in one cell: each made printable, then joined for `cell` to split.
-    let lines = |items: &[String]| {
-        items
-            .iter()
-            .map(|item| p(item))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let content = package.content;
-    let agent = &content.agent.name;
+    let coverage = coverage()?;
+    let mut doc = document(package, &coverage)?;
+    sections::title_page(&mut doc, package, &coverage)?;
+    sections::execution_graph(&mut doc, package.content, &coverage)?;
+    sections::data_flow(&mut doc, package.content, &coverage)?;
+    sections::questionnaire(&mut doc, package.content, &coverage)?;
+    sections::sub_processors(&mut doc, package.content, &coverage)?;
+    sections::controls(&mut doc, package.content, &coverage)?;
+    sections::policies(&mut doc, package.content, &coverage)?;
+    sections::drift(&mut doc, package.content, &coverage)?;
+    let mut raw = Vec::new();
+    doc.render(&mut raw)?;
+    compress(&raw)
+}
 
+/// `text` as the PDF prints it: characters the embedded fonts cannot draw as `[U+XXXX]`, line
+/// breaks and tabs as spaces; for tools that look for a package's text in its PDF.
+pub fn printed(text: &str) -> String {
+    // Without the compiled-in font no PDF renders at all, so the text is returned as it is.
+    coverage().map_or_else(|_| text.to_owned(), |c| c.printable(text))
+}
+
+fn coverage() -> Result<fonts::Coverage, PdfError> {
+    fonts::Coverage::new()
+        .ok_or_else(|| PdfError::Render("the embedded font does not load".to_owned()))
+}
+
+/// The empty document: fonts, title, page size and margins, the running header.
+fn document(
+    package: &PackageDocument<'_>,
+    coverage: &fonts::Coverage,
+) -> Result<genpdf::Document, PdfError> {
+    let agent = &package.content.agent.name;
     let mut doc = genpdf::Document::new(fonts::family()?);
-    doc.set_title(p(&format!(
-        "Compliance package: {agent} v{}",
-        package.version
-    )));
+    doc.set_title(coverage.printable(&format!("Compliance package: {agent} v{}", package.version)));
     // No PDF/X ICC profile: it would add half a megabyte to every package.
     doc.set_minimal_conformance();
     doc.set_font_size(9);
     doc.set_line_spacing(1.25);
     let mut decorator = SimplePageDecorator::new();
     decorator.set_margins(14);
-    let running = p(&format!(
+    let running = coverage.printable(&format!(
         "{} · {agent} · compliance package v{}",
         package.org_name, package.version
     ));
     decorator.set_header(move |page| {
-        let mut header = Paragraph::new(format!("{running}    page {page}"));
-        header.set_alignment(Alignment::Right);
-        header
+        wrap::Wrapped::new(format!("{running}    page {page}"))
+            .aligned(genpdf::Alignment::Right)
             .styled(
                 Style::new()
                     .with_font_size(7)
@@ -80,226 +100,7 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
             .padded((0, 0, 4, 0))
     });
     doc.set_page_decorator(decorator);
-
-    // Title page.
-    doc.push(Break::new(4));
-    doc.push(
-        Paragraph::new("COMPLIANCE PACKAGE").styled(
-            Style::new()
-                .with_font_size(11)
-                .with_color(Color::Greyscale(90)),
-        ),
-    );
-    doc.push(
-        Paragraph::new(breakable(&p(agent), 30)).styled(Style::new().bold().with_font_size(24)),
-    );
-    doc.push(
-        Paragraph::new(breakable(&p(&content.agent.description), 60))
-            .styled(Style::new().with_font_size(11)),
-    );
-    doc.push(Break::new(2));
-    let mut facts = Table::new(&[3, 7]);
-    let previous = if package.previous_sha256.is_empty() {
-        "none (first version)"
-    } else {
-        package.previous_sha256
-    };
-    for (name, value) in [
-        ("Organization", p(package.org_name)),
-        ("Agent", p(&format!("{agent} ({})", content.agent.id))),
-        ("Version", package.version.to_string()),
-        ("Package", package.package_id.to_string()),
-        ("Generated at", rfc3339(package.generated_at)),
-        ("Generated by", format!("token {}", package.generated_by)),
-        ("Content SHA-256", package.content_sha256.to_owned()),
-        ("Previous SHA-256", previous.to_owned()),
-        (
-            "Controls covered",
-            content.control_mappings.controls_covered.join(", "),
-        ),
-    ] {
-        facts.entry(&[name, &value])?;
-    }
-    doc.push(facts.layout);
-    doc.push(Break::new(1));
-    doc.push(Paragraph::new(
-        "Every figure in this package is computed from the agent's append-only audit trail at the time above. \
-         The SHA-256 seals this version's content and links it to the previous version.",
-    ).styled(Style::new().with_font_size(8).with_color(Color::Greyscale(90))));
-
-    // 1. Execution graph.
-    doc.push(PageBreak::new());
-    doc.push(heading("1. Execution graph"));
-    let graph = &content.execution_graph;
-    let period = match (graph.first_action, graph.last_action) {
-        (Some(first), Some(last)) => format!("{} to {}", rfc3339(first), rfc3339(last)),
-        _ => "no actions".to_owned(),
-    };
-    let verdicts: Vec<String> = graph
-        .policy_verdicts
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    let statuses: Vec<String> = graph
-        .statuses
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    let mut summary = Table::new(&[4, 6]);
-    for (name, value) in [
-        ("Total actions", graph.total_actions.to_string()),
-        ("Period", period),
-        ("Connectors used", p(&graph.connectors_used.join(", "))),
-        ("Policy verdicts", verdicts.join(", ")),
-        ("Outcomes", statuses.join(", ")),
-    ] {
-        summary.entry(&[name, &value])?;
-    }
-    doc.push(summary.layout);
-    doc.push(Break::new(1));
-    let mut operations = Table::new(&[7, 3]);
-    operations.header(&["Operation", "Count"])?;
-    for (operation, count) in &graph.operations_performed {
-        operations.plain(&[&p(operation), &count.to_string()])?;
-    }
-    doc.push(operations.layout);
-    doc.push(Break::new(1));
-    let mut edges = Table::new(&[3, 3, 3, 2]);
-    edges.header(&["Agent", "Connector", "Operation", "Count"])?;
-    for edge in &graph.edges {
-        edges.plain(&[
-            &p(&edge.agent),
-            &p(&edge.connector),
-            &p(&edge.operation),
-            &edge.count.to_string(),
-        ])?;
-    }
-    doc.push(edges.layout);
-
-    // 2. Data flow diagram.
-    doc.push(PageBreak::new());
-    doc.push(heading("2. Data flow diagram"));
-    doc.push(diagram::FlowDiagram::new(
-        agent,
-        graph.total_actions,
-        &content.data_flow_diagram,
-        &coverage,
-    ));
-    doc.push(Break::new(1));
-    let mut flows = Table::new(&[3, 3, 4, 2, 2]);
-    flows.header(&[
-        "Connector",
-        "Vendor",
-        "Data categories",
-        "Direction",
-        "Calls",
-    ])?;
-    for c in &content.data_flow_diagram.connectors {
-        let direction = format!("{:?}", c.direction).to_lowercase();
-        flows.plain(&[
-            &p(&c.name),
-            &p(&c.vendor),
-            &p(&c.data_categories.join(", ")),
-            &direction,
-            &c.calls.to_string(),
-        ])?;
-    }
-    doc.push(flows.layout);
-
-    // 3. Vendor security questionnaire.
-    doc.push(PageBreak::new());
-    doc.push(heading("3. Vendor security questionnaire"));
-    doc.push(
-        Paragraph::new(p(&content.vsq_responses.catalogue)).styled(Style::new().with_font_size(8)),
-    );
-    let mut vsq = Table::new(&[2, 5, 2, 7]);
-    vsq.header(&["Id", "Question", "Answer", "Evidence"])?;
-    for r in &content.vsq_responses.responses {
-        let answer = match r.answer {
-            Answer::Yes => "Yes",
-            Answer::No => "No",
-            Answer::Partial => "Partial",
-        };
-        vsq.row(
-            &[&r.id, &r.question, answer, &lines(&r.evidence)],
-            &[true, false, true, false],
-        )?;
-    }
-    doc.push(vsq.layout);
-
-    // 4. Sub-processors.
-    doc.push(Break::new(2));
-    doc.push(heading("4. Sub-processors"));
-    let mut subs = Table::new(&[3, 4, 4, 2, 3, 2]);
-    subs.header(&[
-        "Name",
-        "Purpose",
-        "Data categories",
-        "Regions",
-        "Connectors",
-        "Calls",
-    ])?;
-    for s in &content.sub_processors {
-        subs.plain(&[
-            &p(&s.name),
-            &p(&s.purpose),
-            &p(&s.data_categories.join(", ")),
-            &p(&s.regions.join(", ")),
-            &p(&s.connectors.join(", ")),
-            &s.calls.to_string(),
-        ])?;
-    }
-    doc.push(subs.layout);
-
-    // 5. SOC 2 control mappings.
-    doc.push(PageBreak::new());
-    doc.push(heading("5. SOC 2 control mappings"));
-    doc.push(
-        Paragraph::new(p(&content.control_mappings.framework))
-            .styled(Style::new().with_font_size(8)),
-    );
-    let mut controls = Table::new(&[2, 5, 3, 8]);
-    controls.header(&["Control", "Title", "Status", "Evidence"])?;
-    for c in &content.control_mappings.controls {
-        let status = match c.status {
-            ControlStatus::Covered => "covered",
-            ControlStatus::Partial => "partial",
-            ControlStatus::NotEvidenced => "not evidenced",
-        };
-        controls.row(
-            &[&c.control, &c.title, status, &lines(&c.evidence)],
-            &[true, false, true, false],
-        )?;
-    }
-    doc.push(controls.layout);
-
-    if !content.compliance_policies.is_empty() {
-        doc.push(Break::new(2));
-        doc.push(heading("Compliance policies evaluated over the trail"));
-        let mut policies = Table::new(&[5, 4, 2, 7]);
-        policies.header(&["Policy", "Type", "Result", "Reason"])?;
-        for policy in &content.compliance_policies {
-            let result = if policy.compliant {
-                "compliant"
-            } else {
-                "non-compliant"
-            };
-            policies.row(
-                &[
-                    &p(&policy.display_name),
-                    &policy.compliance_type,
-                    result,
-                    &p(&policy.reason),
-                ],
-                &[false, false, true, false],
-            )?;
-        }
-        doc.push(policies.layout);
-    }
-
-    let mut raw = Vec::new();
-    doc.render(&mut raw)?;
-    compress(&raw)
+    Ok(doc)
 }
 
 /// genpdf writes streams (the embedded fonts among them) uncompressed: deflate them all.
@@ -312,99 +113,4 @@ fn compress(pdf: &[u8]) -> Result<Vec<u8>, PdfError> {
         .save_to(&mut out)
         .map_err(|e| PdfError::Render(format!("writing the PDF: {e}")))?;
     Ok(out)
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-fn heading(text: &str) -> impl genpdf::Element + use<> {
-    Paragraph::new(text)
-        .styled(Style::new().bold().with_font_size(14))
-        .padded((0, 0, 3, 0))
-}
-
-/// The width text may use on an A4 page with 14 mm margins.
-const CONTENT_MM: f64 = 182.0;
-/// The width of a digit or lower-case letter at the tables' 8 pt (DejaVu Sans), for breaking long words.
-const CHAR_MM: f64 = 1.8;
-
-/// `text` with a space inserted into every unbroken run longer than `max_run` characters:
-/// genpdf wraps at spaces only and drops a word wider than its line.
-fn breakable(text: &str, max_run: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = 0;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            run = 0;
-        } else {
-            if run == max_run {
-                out.push(' ');
-                run = 0;
-            }
-            run += 1;
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A framed table whose cells break words too long for their column.
-struct Table {
-    layout: TableLayout,
-    max_runs: Vec<usize>,
-}
-
-impl Table {
-    fn new(weights: &[usize]) -> Self {
-        let total = weights.iter().sum::<usize>().max(1) as f64;
-        let max_runs = weights
-            .iter()
-            .map(|w| (((CONTENT_MM * *w as f64 / total) - 2.0) / CHAR_MM).max(4.0) as usize)
-            .collect();
-        let mut layout = TableLayout::new(weights.to_vec());
-        layout.set_cell_decorator(FrameCellDecorator::new(true, true, false));
-        Self { layout, max_runs }
-    }
-
-    /// A row of bold cells.
-    fn header(&mut self, cells: &[&str]) -> Result<(), PdfError> {
-        self.row(cells, &vec![true; cells.len()])
-    }
-
-    /// A row whose first cell is bold.
-    fn entry(&mut self, cells: &[&str]) -> Result<(), PdfError> {
-        let mut bold = vec![false; cells.len()];
-        bold[0] = true;
-        self.row(cells, &bold)
-    }
-
-    /// A row of plain cells.
-    fn plain(&mut self, cells: &[&str]) -> Result<(), PdfError> {
-        self.row(cells, &vec![false; cells.len()])
-    }
-
-    fn row(&mut self, cells: &[&str], bold: &[bool]) -> Result<(), PdfError> {
-        let mut row = self.layout.row();
-        for (i, text) in cells.iter().enumerate() {
-            row.push_element(cell(text, bold[i], self.max_runs[i]));
-        }
-        Ok(row.push()?)
-    }
-}
-
-/// A table cell; line breaks in `text` start new lines.
-fn cell(text: &str, bold: bool, max_run: usize) -> impl genpdf::Element + use<> {
-    let mut layout = genpdf::elements::LinearLayout::vertical();
-    let style = if bold {
-        Style::new().bold()
-    } else {
-        Style::new()
-    };
-    for line in text.split('\n') {
-        layout.push(Paragraph::new(breakable(line, max_run)).styled(style.with_font_size(8)));
-    }
-    layout.padded(1)
 }

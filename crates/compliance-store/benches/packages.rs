@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use compliance_store::agents::{self, NewAgent};
-use compliance_store::events::{self, AuditFields, NewEvent};
+use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::generation::generate;
 use compliance_store::testing::TestDb;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
@@ -97,7 +97,7 @@ fn new_entry(agent: Uuid, n: u32) -> NewEvent {
             policy_verdict: Some("PERMIT".to_owned()),
             status: Some("success".to_owned()),
             duration_ms: Some(12),
-            metadata: serde_json::json!({"n": n}),
+            metadata: Metadata::from_value(&serde_json::json!({"n": n})),
         },
     }
 }

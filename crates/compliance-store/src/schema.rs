@@ -123,6 +123,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    package_pdfs (package_id) {
+        org_id -> Uuid,
+        package_id -> Uuid,
+        pdf -> Bytea,
+        sha256 -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     policy_rules (org_id, id) {
         org_id -> Uuid,
         id -> Uuid,
@@ -151,5 +161,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     connectors,
     events,
     organizations,
+    package_pdfs,
     policy_rules,
 );

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_store::agents;
-use compliance_store::events::{self, AuditFields, EventQuery, EventRecord, NewEvent};
+use compliance_store::events::{self, AuditFields, EventQuery, EventRecord, Metadata, NewEvent};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use validator::Validate;
@@ -14,7 +15,7 @@ use validator::Validate;
 use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::request::{json_body, rfc3339, time};
-use crate::{ApiError, ApiResult, AppState, missing};
+use crate::{ApiError, ApiResult, AppState, limits, missing};
 
 /// Most entries one batch may carry.
 pub const MAX_BATCH: usize = 10_000;
@@ -45,8 +46,8 @@ pub struct AuditEntry {
     pub duration_ms: Option<i64>,
     #[validate(length(min = 1, max = 200))]
     pub correlation_id: Option<String>,
-    #[serde(default)]
-    pub metadata: serde_json::Map<String, Value>,
+    /// Kept as sent (checked one entry at a time), so a batch is never a tree in memory.
+    pub metadata: Option<Box<RawValue>>,
     /// When it happened; now when absent.
     pub created_at: Option<String>,
 }
@@ -60,6 +61,20 @@ pub struct Batch {
 
 impl AuditEntry {
     fn into_event(self, field: &str) -> Result<NewEvent, ApiError> {
+        let metadata = match self.metadata {
+            Some(raw) => {
+                let field = format!("{field}metadata");
+                // One entry's metadata at a time, at most a few KiB: parsed only to be checked.
+                let parsed: Value = serde_json::from_str(raw.get())
+                    .map_err(|error| ApiError::bad_request(format!("{field}: {error}")))?;
+                if !parsed.is_object() {
+                    return Err(ApiError::bad_request(format!("{field}: must be an object")));
+                }
+                limits::json(&field, &parsed, limits::MAX_METADATA_BYTES)?;
+                Metadata::from_raw(raw)
+            }
+            None => Metadata::default(),
+        };
         let declared_at = self
             .created_at
             .as_deref()
@@ -87,7 +102,7 @@ impl AuditEntry {
                 policy_verdict: self.policy_verdict,
                 status: self.status,
                 duration_ms: self.duration_ms,
-                metadata: Value::Object(self.metadata),
+                metadata,
             },
         })
     }

@@ -5,7 +5,7 @@ use actix_web::web::{self, Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::{self, PackageRecord};
-use compliance_store::{agents, orgs};
+use compliance_store::{agents, orgs, pdfs};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -101,7 +101,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(json!({ "packages": packages, "total": total })))
 }
 
-/// GET /v1/compliance/{id}
+/// GET /v1/compliance/{id}: the package, and whether the chain up to it verifies.
 pub async fn read(
     caller: Caller,
     state: Data<AppState>,
@@ -109,12 +109,37 @@ pub async fn read(
 ) -> ApiResult<HttpResponse> {
     let id = uuid("package_id", &id)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let package = packages::get(&mut conn, id).await;
-    let package = conn
-        .end(package)
+    let found = async {
+        let package = packages::get(&mut conn, id).await?;
+        let chain = packages::verify_up_to(&mut conn, id).await?;
+        Ok::<_, compliance_store::StoreError>((package, chain))
+    }
+    .await;
+    let (package, chain) = conn
+        .end(found)
         .await
         .map_err(missing("compliance package"))?;
-    Ok(HttpResponse::Ok().json(package_json(&package, true)))
+    let mut body = package_json(&package, true);
+    body["chain"] = json!(chain);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// GET /v1/agents/{id}/chain: the agent's whole chain of versions verified, including that no
+/// version after the last one stored was removed (the trail witnesses every generation).
+pub async fn chain(
+    caller: Caller,
+    state: Data<AppState>,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid("agent_id", &id)?;
+    let mut conn = state.store.tenant(caller.org()).await?;
+    let verified = async {
+        agents::get(&mut conn, id).await?;
+        packages::verify_agent(&mut conn, id).await
+    }
+    .await;
+    let chain = conn.end(verified).await.map_err(missing("agent"))?;
+    Ok(HttpResponse::Ok().json(chain))
 }
 
 /// A file-name-safe slug: lower-case ASCII letters and digits, runs of others as one `-`.
@@ -135,7 +160,8 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-/// GET /v1/compliance/{id}/pdf
+/// GET /v1/compliance/{id}/pdf: rendered on the first download and kept, since a package never
+/// changes; later downloads serve the kept bytes.
 pub async fn pdf(
     caller: Caller,
     state: Data<AppState>,
@@ -145,17 +171,48 @@ pub async fn pdf(
     let mut conn = state.store.tenant(caller.org()).await?;
     let loaded = async {
         let package = packages::get(&mut conn, id).await?;
-        let org = orgs::current(&mut conn).await?;
         let agent = agents::get(&mut conn, package.agent_id).await?;
-        Ok::<_, compliance_store::StoreError>((package, org, agent))
+        let kept = pdfs::get(&mut conn, id).await?;
+        Ok::<_, compliance_store::StoreError>((package, agent, kept))
     }
     .await;
-    let (package, org, agent) = conn
+    let (package, agent, kept) = conn
         .end(loaded)
         .await
         .map_err(missing("compliance package"))?;
-    let content = generation::content(&package)?;
     let filename = format!("compliance-{}-{}.pdf", slug(&agent.agent.name), package.id);
+    let bytes = match kept {
+        Some(bytes) => bytes,
+        None => render_and_keep(&state, caller.org(), package).await?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/pdf"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(bytes))
+}
+
+/// Renders the package's PDF, at most [`AppState::renders`] at a time, and keeps it.
+async fn render_and_keep(
+    state: &AppState,
+    org_id: Uuid,
+    package: PackageRecord,
+) -> ApiResult<Vec<u8>> {
+    let content = generation::content(&package)?;
+    let org = {
+        let mut conn = state.store.tenant(org_id).await?;
+        let org = orgs::current(&mut conn).await;
+        conn.end(org).await?
+    };
+    // Renders wait their turn here, off the CPU, so downloads cannot starve other requests.
+    let _permit = state
+        .renders
+        .acquire()
+        .await
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
+    let id = package.id;
     // Rendering is CPU work: keep it off the async workers.
     let bytes = web::block(move || {
         compliance_pdf::render(&compliance_pdf::PackageDocument {
@@ -178,11 +235,14 @@ pub async fn pdf(
             "the PDF could not be rendered",
         )
     })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/pdf"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(bytes))
+    let mut conn = state.store.tenant(org_id).await?;
+    let kept = pdfs::put(&mut conn, id, &bytes).await;
+    conn.end(kept)
+        .await
+        .map_err(missing("compliance package"))?;
+    // A racing render may have kept its bytes first: every download serves the kept ones.
+    let mut conn = state.store.tenant(org_id).await?;
+    let kept = pdfs::get(&mut conn, id).await;
+    let kept = conn.end(kept).await?;
+    Ok(kept.unwrap_or(bytes))
 }

@@ -2,6 +2,7 @@
 
 use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
+use compliance_store::StoreError;
 use compliance_store::agents::{self, AgentRecord, NewAgent};
 use compliance_store::connectors::{self, ConnectorRecord, NewConnector};
 use compliance_store::rules::{self, NewRule, RuleRecord};
@@ -14,6 +15,11 @@ use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::request::{json_body, rfc3339, uuid};
 use crate::{ApiResult, AppState, missing};
+
+/// Most connector configurations one agent may have: each is in every package and PDF.
+pub const MAX_CONNECTORS_PER_AGENT: i64 = 100;
+/// Most policy rules that may apply to one agent (its own and the org-wide ones), and org-wide.
+pub const MAX_RULES: i64 = 1000;
 
 /// `resource:action`, where action may be `*`.
 fn valid_operation(text: &str) -> Result<(), validator::ValidationError> {
@@ -210,6 +216,12 @@ pub async fn create_connector(
     let mut conn = state.store.tenant(caller.org()).await?;
     let created = async {
         agents::get(&mut conn, connector.agent_id).await?;
+        let (_, configured) = connectors::page(&mut conn, Some(connector.agent_id), 1, 0).await?;
+        if configured >= MAX_CONNECTORS_PER_AGENT {
+            return Err(StoreError::Invalid(format!(
+                "agent_id: the agent already has {MAX_CONNECTORS_PER_AGENT} connectors, the most one may have"
+            )));
+        }
         connectors::create(&mut conn, &connector).await
     }
     .await;
@@ -221,19 +233,22 @@ pub async fn create_connector(
 #[serde(deny_unknown_fields)]
 pub struct ByAgent {
     agent_id: Option<Uuid>,
+    limit: Option<i64>,
+    offset: Option<i64>,
 }
 
-/// GET /v1/connectors?agent_id=
+/// GET /v1/connectors?agent_id=&limit=&offset=: in creation order, with the total.
 pub async fn list_connectors(
     caller: Caller,
     state: Data<AppState>,
     query: Query<ByAgent>,
 ) -> ApiResult<HttpResponse> {
+    let (limit, offset) = limit_offset(query.limit, query.offset)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let listed = connectors::list(&mut conn, query.agent_id).await;
-    let listed = conn.end(listed).await?;
+    let listed = connectors::page(&mut conn, query.agent_id, limit, offset).await;
+    let (listed, total) = conn.end(listed).await?;
     let connectors: Vec<Value> = listed.iter().map(connector_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "total": connectors.len(), "connectors": connectors })))
+    Ok(HttpResponse::Ok().json(json!({ "total": total, "connectors": connectors })))
 }
 
 fn valid_rule_type(text: &str) -> Result<(), validator::ValidationError> {
@@ -294,6 +309,13 @@ pub async fn create_rule(
         if let Some(agent) = rule.agent_id {
             agents::get(&mut conn, agent).await?;
         }
+        // An agent's own rules and the org-wide ones all reach its package.
+        let (_, existing) = rules::page(&mut conn, rule.agent_id, 1, 0).await?;
+        if existing >= MAX_RULES {
+            return Err(StoreError::Invalid(format!(
+                "agent_id: {MAX_RULES} policy rules already apply, the most there may be"
+            )));
+        }
         rules::create(&mut conn, &rule).await
     }
     .await;
@@ -301,15 +323,16 @@ pub async fn create_rule(
     Ok(HttpResponse::Created().json(rule_json(&created)))
 }
 
-/// GET /v1/policies?agent_id=
+/// GET /v1/policies?agent_id=&limit=&offset=: in creation order, with the total.
 pub async fn list_rules(
     caller: Caller,
     state: Data<AppState>,
     query: Query<ByAgent>,
 ) -> ApiResult<HttpResponse> {
+    let (limit, offset) = limit_offset(query.limit, query.offset)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let listed = rules::list(&mut conn, query.agent_id).await;
-    let listed = conn.end(listed).await?;
+    let listed = rules::page(&mut conn, query.agent_id, limit, offset).await;
+    let (listed, total) = conn.end(listed).await?;
     let rules: Vec<Value> = listed.iter().map(rule_json).collect();
-    Ok(HttpResponse::Ok().json(json!({ "total": rules.len(), "policies": rules })))
+    Ok(HttpResponse::Ok().json(json!({ "total": total, "policies": rules })))
 }

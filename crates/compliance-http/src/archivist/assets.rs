@@ -10,7 +10,7 @@ use super::{listing, wants_total};
 use crate::auth::{Action, Caller};
 use crate::paging::{self, DEFAULT_PAGE_SIZE};
 use crate::request::{json_body, query_pairs, rfc3339, unknown_parameter, uuid};
-use crate::{ApiResult, AppState, missing};
+use crate::{ApiResult, AppState, limits, missing};
 
 /// POST /archivist/v2/assets: what the SDK's `assets.create` sends.
 #[derive(Debug, Deserialize)]
@@ -56,6 +56,8 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     caller.may(Action::Record)?;
     let request: AssetRequest = json_body(&req, &body)?;
+    limits::attributes("attributes", &request.attributes)?;
+    limits::behaviours(&request.behaviours)?;
     let asset = NewAsset {
         id: Uuid::new_v4(),
         attributes: request.attributes,

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::auth::Caller;
 use crate::paging;
-use crate::request::{query_pairs, rfc3339, time, unknown_parameter, uuid};
+use crate::request::{in_range, query_pairs, rfc3339, time, unknown_parameter, uuid};
 use crate::{ApiError, ApiResult, AppState, missing};
 
 /// The most statements one response carries; more answer 206 with a page token.
@@ -63,7 +63,8 @@ pub async fn check(
     let at = match at {
         Some(at) if page.offset == 0 => at,
         _ => OffsetDateTime::from_unix_timestamp_nanos(page.at)
-            .map_err(|_| ApiError::bad_request("page_token: out of range"))?,
+            .map_err(|_| ApiError::bad_request("page_token: out of range"))
+            .and_then(|at| in_range("page_token", at))?,
     };
     let mut conn = state.store.tenant(caller.org()).await?;
     let answer = check_asset(&mut conn, asset, at).await;

@@ -11,7 +11,7 @@ use super::{listing, wants_total};
 use crate::auth::{Action, Caller};
 use crate::paging::{self, DEFAULT_PAGE_SIZE};
 use crate::request::{json_body, query_pairs, rfc3339, time, unknown_parameter, uuid};
-use crate::{ApiResult, AppState, missing};
+use crate::{ApiResult, AppState, limits, missing};
 
 /// The `assets/-/events` wildcard: events of every asset.
 const ANY_ASSET: &str = "-";
@@ -75,6 +75,16 @@ pub async fn create(
     caller.may(Action::Record)?;
     let asset_id = uuid("uuid", &asset)?;
     let request: EventRequest = json_body(&req, &body)?;
+    limits::attributes("event_attributes", &request.event_attributes)?;
+    limits::attributes("asset_attributes", &request.asset_attributes)?;
+    let principal_declared = Value::Object(request.principal_declared);
+    limits::json(
+        "principal_declared",
+        &principal_declared,
+        limits::MAX_PRINCIPAL_BYTES,
+    )?;
+    limits::chars("operation", &request.operation, limits::MAX_BEHAVIOUR)?;
+    limits::chars("behaviour", &request.behaviour, limits::MAX_BEHAVIOUR)?;
     let declared_at = request
         .timestamp_declared
         .as_deref()
@@ -95,11 +105,8 @@ pub async fn create(
         behaviour: request.behaviour,
         event_attributes: request.event_attributes,
         asset_attributes: request.asset_attributes,
-        principal_declared: Value::Object(request.principal_declared),
-        audit: AuditFields {
-            metadata: json!({}),
-            ..AuditFields::default()
-        },
+        principal_declared,
+        audit: AuditFields::default(),
     };
     let mut conn = state.store.tenant(caller.org()).await?;
     let appended = async {

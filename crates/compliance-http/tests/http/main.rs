@@ -5,6 +5,7 @@ mod support;
 
 mod archivist;
 mod bad_input;
+mod evidence;
 mod fresh;
 mod packages;
 mod permissions;

@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
-use actix_web::{App, HttpServer};
-use compliance_http::{AppState, configure, error_shape};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use compliance_http::{AppState, catch_panics, configure, error_shape, refuse_nul_in_query};
 use compliance_store::testing::TestDb;
 use compliance_store::{Role, Store};
 use serde_json::Value;
@@ -141,6 +142,19 @@ impl Server {
         reply!(request.send_body(body).await.unwrap())
     }
 
+    /// The body's bytes exactly, asserting a 200.
+    pub async fn raw_bytes(&self, method: &str, path: &str, authorization: &str) -> Vec<u8> {
+        let mut response = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .insert_header(("Authorization", authorization))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        response.body().limit(64 << 20).await.unwrap().to_vec()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.call("GET", path, Some(token), None).await
     }
@@ -156,7 +170,10 @@ pub fn serve(store: Store) -> String {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(error_shape())
+            .wrap(from_fn(refuse_nul_in_query))
+            .wrap(from_fn(catch_panics))
             .configure(configure(state.clone()))
+            .route(PANIC_ROUTE, web::post().to(panic_in_transaction))
     })
     .workers(1)
     .disable_signals()
@@ -165,4 +182,23 @@ pub fn serve(store: Store) -> String {
     let address = server.addrs()[0];
     actix_rt::spawn(server.run());
     format!("http://{address}")
+}
+
+/// A route only the tests serve: it writes inside a tenant transaction, then panics.
+pub const PANIC_ROUTE: &str = "/test/panic-in-transaction";
+
+async fn panic_in_transaction(
+    caller: compliance_http::Caller,
+    state: web::Data<AppState>,
+) -> actix_web::HttpResponse {
+    let mut conn = state.store.tenant(caller.org()).await.unwrap();
+    let asset = compliance_store::assets::NewAsset {
+        id: uuid::Uuid::new_v4(),
+        attributes: [("arc_display_type".to_owned(), "half-written".to_owned())].into(),
+        behaviours: Vec::new(),
+    };
+    compliance_store::assets::create(&mut conn, &asset)
+        .await
+        .unwrap();
+    panic!("a bug in a handler, mid-transaction");
 }

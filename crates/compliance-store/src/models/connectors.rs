@@ -101,3 +101,28 @@ pub async fn list(
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
+
+/// One page of [`list`] in the same order, and how many there are in all.
+pub async fn page(
+    conn: &mut TenantConn,
+    agent_id: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(Vec<ConnectorRecord>, i64)> {
+    let filtered = || {
+        let mut query = connectors::table.into_boxed();
+        if let Some(agent_id) = agent_id {
+            query = query.filter(connectors::agent_id.eq(agent_id));
+        }
+        query
+    };
+    let rows: Vec<ConnectorRow> = filtered()
+        .order(connectors::seq)
+        .limit(limit)
+        .offset(offset)
+        .select(ConnectorRow::as_select())
+        .load(conn.db())
+        .await?;
+    let total = filtered().count().get_result(conn.db()).await?;
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}

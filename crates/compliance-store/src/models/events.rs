@@ -11,6 +11,57 @@ use crate::{StoreResult, TenantConn};
 /// Rows per INSERT in a batch: one array per column, so the statement's size does not grow.
 const BATCH_ROWS: usize = 5000;
 
+/// An audit entry's metadata, a JSON object kept as its text: a batch of entries is held as
+/// the bytes it arrived in, never expanded into a tree of values in memory.
+#[derive(Debug, Clone)]
+pub struct Metadata(Box<serde_json::value::RawValue>);
+
+impl Metadata {
+    /// Metadata from JSON text the caller has checked is an object.
+    pub fn from_raw(raw: Box<serde_json::value::RawValue>) -> Self {
+        Self(raw)
+    }
+
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        // A Value always serializes; were it not to, the metadata would be empty.
+        serde_json::value::to_raw_value(value).map_or_else(|_| Self::default(), Self)
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The metadata as a value; stored metadata is always an object.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.get())
+            .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()))
+    }
+}
+
+impl Default for Metadata {
+    /// The empty object.
+    fn default() -> Self {
+        // `{}` is valid JSON, so the conversion cannot fail.
+        serde_json::value::RawValue::from_string("{}".to_owned())
+            .map_or_else(|_| unreachable!("{{}} is JSON"), Self)
+    }
+}
+
+impl PartialEq for Metadata {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Metadata {}
+
+impl serde::Serialize for Metadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 /// The columns an agent's audit-trail entry adds to an event (seed 000).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFields {
@@ -19,7 +70,7 @@ pub struct AuditFields {
     pub policy_verdict: Option<String>,
     pub status: Option<String>,
     pub duration_ms: Option<i64>,
-    pub metadata: serde_json::Value,
+    pub metadata: Metadata,
 }
 
 /// An event to append.
@@ -68,7 +119,7 @@ struct EventInsert<'a> {
     policy_verdict: Option<&'a str>,
     status: Option<&'a str>,
     duration_ms: Option<i64>,
-    metadata: &'a serde_json::Value,
+    metadata: serde_json::Value,
 }
 
 impl<'a> EventInsert<'a> {
@@ -90,7 +141,8 @@ impl<'a> EventInsert<'a> {
             policy_verdict: event.audit.policy_verdict.as_deref(),
             status: event.audit.status.as_deref(),
             duration_ms: event.audit.duration_ms,
-            metadata: &event.audit.metadata,
+            // One entry's metadata, at most a few KiB: parsed for the jsonb column.
+            metadata: event.audit.metadata.to_value(),
         }
     }
 }
@@ -141,7 +193,7 @@ impl TryFrom<EventRow> for EventRecord {
                     policy_verdict: row.policy_verdict,
                     status: row.status,
                     duration_ms: row.duration_ms,
-                    metadata: row.metadata,
+                    metadata: Metadata::from_value(&row.metadata),
                 },
             },
             accepted_at: row.accepted_at,
@@ -187,13 +239,16 @@ pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResu
     for chunk in batch.chunks(BATCH_ROWS) {
         let column =
             |f: &dyn Fn(&NewEvent) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
+        // Metadata travels as text and becomes jsonb in PostgreSQL, never a tree in memory.
         appended += diesel::sql_query(
             "INSERT INTO events (org_id, asset_id, id, display_type, correlation_value, declared_at, operation, \
                behaviour, event_attributes, asset_attributes, principal_declared, connector, target_resource, \
                policy_verdict, status, duration_ms, metadata) \
-             SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
+             SELECT $1, a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m::jsonb \
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
                $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], \
-               $14::text[], $15::text[], $16::int8[], $17::jsonb[])",
+               $14::text[], $15::text[], $16::int8[], $17::text[]) \
+               AS u(a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m)",
         )
         .bind::<SqlUuid, _>(org)
         .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.asset_id).collect::<Vec<_>>())
@@ -211,7 +266,7 @@ pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResu
         .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.clone()))
         .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.clone()))
         .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.audit.metadata.clone()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.audit.metadata.get()).collect::<Vec<_>>())
         .execute(conn.db())
         .await?;
     }

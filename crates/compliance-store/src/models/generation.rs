@@ -9,25 +9,27 @@ use compliance_core::package::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::events::{AuditFields, NewEvent};
+pub use super::packages::GENERATED;
 use super::packages::{NewPackage, PackageRecord};
-use super::{agents, compliance, connectors, events, figures, packages, policies, rules};
+use super::{agents, compliance, connectors, figures, packages, policies, rules};
 use crate::{StoreError, StoreResult, TenantConn};
 
-/// The action type of the audit entry every generation writes.
-pub const GENERATED: &str = "compliance.generated";
-
-/// Generates the agent's next package as of `at` (entries strictly before `at` count).
+/// Generates the agent's next package as of `at` (entries strictly before the generation time
+/// count), or later if a previous version is later: see [`generation_time`].
 pub async fn generate(
     conn: &mut TenantConn,
     agent_id: Uuid,
     generated_by: Uuid,
     at: OffsetDateTime,
 ) -> StoreResult<PackageRecord> {
-    // PostgreSQL keeps microseconds: seal the time as it will read back.
-    let at = at
-        .replace_nanosecond(at.nanosecond() / 1000 * 1000)
-        .unwrap_or(at);
+    // Lock first, then fix the time: no racing generation gets a later version at an earlier time.
+    packages::lock_agent(conn, agent_id).await?;
+    let previous = packages::latest(conn, agent_id).await?;
+    let at = generation_time(
+        at,
+        previous.map(|latest| latest.generated_at),
+        OffsetDateTime::now_utc(),
+    );
     let agent = agents::get(conn, agent_id).await?.agent;
     let connectors: Vec<ConnectorConfig> = connectors::list(conn, Some(agent_id))
         .await?
@@ -102,7 +104,8 @@ pub async fn generate(
     });
     let content = serde_json::to_value(&content)
         .map_err(|error| StoreError::Invalid(format!("package content: {error}")))?;
-    let package = packages::append(
+    // Re-takes the lock this transaction holds, and records the generation in the trail.
+    packages::append(
         conn,
         &NewPackage {
             agent_id,
@@ -111,31 +114,27 @@ pub async fn generate(
             content,
         },
     )
-    .await?;
-    let entry = NewEvent {
-        id: Uuid::new_v4(),
-        asset_id: agent_id,
-        display_type: GENERATED.to_owned(),
-        correlation_value: None,
-        declared_at: None,
-        operation: "Record".to_owned(),
-        behaviour: "RecordEvidence".to_owned(),
-        event_attributes: Default::default(),
-        asset_attributes: Default::default(),
-        principal_declared: serde_json::json!({ "token": generated_by }),
-        audit: AuditFields {
-            policy_verdict: Some("PERMIT".to_owned()),
-            status: Some("success".to_owned()),
-            metadata: serde_json::json!({
-                "package_id": package.id,
-                "version": package.version,
-                "content_sha256": package.content_sha256,
-            }),
-            ..AuditFields::default()
-        },
+    .await
+}
+
+/// When a generation that asked for `at` takes place: `at`, unless the agent's previous
+/// version is later; then the clock `now`, or the previous version's time if the clock is
+/// behind it. So `generated_at` never decreases with the version. To the microsecond, as
+/// PostgreSQL keeps it (the seal covers the time as it reads back).
+pub fn generation_time(
+    at: OffsetDateTime,
+    previous: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
+    let microseconds = |t: OffsetDateTime| {
+        t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+            .unwrap_or(t)
     };
-    events::append(conn, &entry).await?;
-    Ok(package)
+    let at = microseconds(at);
+    match previous {
+        Some(previous) if previous > at => microseconds(now).max(previous),
+        _ => at,
+    }
 }
 
 /// A stored package's content, read back.

@@ -9,6 +9,7 @@ pub mod figures;
 pub mod generation;
 pub mod orgs;
 pub mod packages;
+pub mod pdfs;
 pub mod policies;
 pub mod rules;
 

@@ -95,3 +95,32 @@ pub async fn list(conn: &mut TenantConn, agent_id: Option<Uuid>) -> StoreResult<
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
+
+/// One page of [`list`] in the same order, and how many there are in all.
+pub async fn page(
+    conn: &mut TenantConn,
+    agent_id: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(Vec<RuleRecord>, i64)> {
+    let filtered = || {
+        let mut query = policy_rules::table.into_boxed();
+        if let Some(agent_id) = agent_id {
+            query = query.filter(
+                policy_rules::agent_id
+                    .eq(agent_id)
+                    .or(policy_rules::agent_id.is_null()),
+            );
+        }
+        query
+    };
+    let rows: Vec<RuleRow> = filtered()
+        .order(policy_rules::seq)
+        .limit(limit)
+        .offset(offset)
+        .select(RuleRow::as_select())
+        .load(conn.db())
+        .await?;
+    let total = filtered().count().get_result(conn.db()).await?;
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}

@@ -136,7 +136,7 @@ async fn events_are_read_listed_newest_first_filtered_and_counted() {
         policy_verdict: Some("PERMIT".to_owned()),
         duration_ms: Some(42),
         target_resource: Some("PROJ-1".to_owned()),
-        metadata: serde_json::json!({"k": 1}),
+        metadata: events::Metadata::from_value(&serde_json::json!({"k": 1})),
     };
     events::append(&mut conn, &audit).await.unwrap();
 

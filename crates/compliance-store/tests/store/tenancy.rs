@@ -32,6 +32,7 @@ async fn the_tenant_role_cannot_bypass_row_level_security_and_owns_nothing() {
         "connectors",
         "policy_rules",
         "compliance_packages",
+        "package_pdfs",
     ];
     for table in tables {
         let forced = count(
