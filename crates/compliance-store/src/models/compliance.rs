@@ -13,7 +13,8 @@ use super::{assets, attributes, policies};
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
-/// The columns an evaluation needs: no event attributes, which can be large and are unused.
+/// The columns an evaluation needs: no event attributes, which can be large and are unused, and
+/// asset attributes only from the events that set some (the rest send an empty object).
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 struct SliceRow {
@@ -23,6 +24,10 @@ struct SliceRow {
     declared_at: Option<OffsetDateTime>,
     accepted_at: OffsetDateTime,
     occurred_at: OffsetDateTime,
+    #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::Jsonb>(
+        "CASE WHEN events.sets_attributes THEN events.asset_attributes ELSE '{}'::jsonb END"
+    ))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Jsonb>)]
     asset_attributes: serde_json::Value,
 }
 
