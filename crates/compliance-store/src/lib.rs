@@ -17,5 +17,7 @@ pub mod testing;
 
 pub use error::{StoreError, StoreResult};
 pub use models::*;
-pub use store::{MIGRATIONS, STATEMENT_TIMEOUT, Store, ensure_database, migrate};
+pub use store::{
+    IDLE_IN_TRANSACTION_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT, Store, ensure_database, migrate,
+};
 pub use tenant::TenantConn;

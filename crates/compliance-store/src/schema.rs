@@ -147,6 +147,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        secret -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_tokens -> organizations (org_id));
 diesel::joinable!(assets -> organizations (org_id));
 diesel::joinable!(compliance_policies -> organizations (org_id));
@@ -163,4 +171,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     package_pdfs,
     policy_rules,
+    server_secrets,
 );

@@ -16,6 +16,9 @@ use crate::{StoreError, StoreResult, TenantConn};
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 /// Longest any one statement may run before it is cancelled.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a session may sit idle inside a transaction before PostgreSQL ends it: a backstop,
+/// since a dropped [`TenantConn`] already closes its connection.
+pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a request waits for a pooled connection, or for a new one to open.
 const POOL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Serializes migrations between processes starting at once.
@@ -55,8 +58,9 @@ impl Store {
                 let mut conn =
                     <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await?;
                 let timeout = format!(
-                    "SET statement_timeout = '{}ms'",
-                    STATEMENT_TIMEOUT.as_millis()
+                    "SET statement_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '{}ms'",
+                    STATEMENT_TIMEOUT.as_millis(),
+                    IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
                 );
                 conn.batch_execute(&timeout)
                     .await

@@ -5,11 +5,25 @@ use crate::{StoreResult, store::Pooled};
 
 /// A connection inside a transaction bound to one org: row-level security sees that org only,
 /// under the tenant role. Every tenant store function takes one, so forgetting the org cannot
-/// compile. Dropped without [`TenantConn::commit`], its transaction is rolled back and the
-/// pool discards the connection.
+/// compile. Dropped without [`TenantConn::commit`] or [`TenantConn::rollback`] (a client that
+/// hung up, a cancelled future, a panic), its connection leaves the pool for good and closes,
+/// so PostgreSQL rolls the transaction back and frees its locks at once.
 pub struct TenantConn {
-    conn: Pooled,
+    /// `None` once the transaction has ended and the connection went back to the pool.
+    conn: Option<Pooled>,
     org: Uuid,
+}
+
+impl Drop for TenantConn {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Taken out of the pool and dropped: the socket closes and the server-side
+            // session ends, transaction and locks with it.
+            drop(diesel_async::pooled_connection::deadpool::Object::take(
+                conn,
+            ));
+        }
+    }
 }
 
 impl std::fmt::Debug for TenantConn {
@@ -31,7 +45,10 @@ impl TenantConn {
              set_config('app.org_id', '{org}', true)"
         );
         AnsiTransactionManager::begin_transaction_sql(&mut *conn, &begin).await?;
-        Ok(Self { conn, org })
+        Ok(Self {
+            conn: Some(conn),
+            org,
+        })
     }
 
     /// The org this transaction is bound to.
@@ -41,13 +58,16 @@ impl TenantConn {
 
     pub async fn commit(mut self) -> StoreResult<()> {
         use diesel_async::TransactionManager;
-        AnsiTransactionManager::commit_transaction(&mut *self.conn).await?;
+        AnsiTransactionManager::commit_transaction(self.db()).await?;
+        // Ended: the connection may serve another request.
+        self.conn = None;
         Ok(())
     }
 
     pub async fn rollback(mut self) -> StoreResult<()> {
         use diesel_async::TransactionManager;
-        AnsiTransactionManager::rollback_transaction(&mut *self.conn).await?;
+        AnsiTransactionManager::rollback_transaction(self.db()).await?;
+        self.conn = None;
         Ok(())
     }
 
@@ -66,8 +86,28 @@ impl TenantConn {
         }
     }
 
+    /// A run-time setting of this session, as `SHOW` prints it (`30s`), for checks and tests.
+    pub async fn setting(&mut self, name: &str) -> StoreResult<String> {
+        use diesel::sql_types::Text;
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            value: String,
+        }
+        let setting: Setting = diesel::sql_query("SELECT current_setting($1) AS value")
+            .bind::<Text, _>(name)
+            .get_result(self.db())
+            .await?;
+        Ok(setting.value)
+    }
+
     /// The raw connection, for this crate's store functions only.
     pub(crate) fn db(&mut self) -> &mut AsyncPgConnection {
-        &mut self.conn
+        // Only commit and rollback, which consume the value, take the connection out.
+        match self.conn.as_mut() {
+            Some(conn) => conn,
+            None => unreachable!("a TenantConn is used only before it ends"),
+        }
     }
 }

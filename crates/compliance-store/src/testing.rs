@@ -11,7 +11,7 @@ use crate::embedded::{Cluster, Durability};
 use crate::{Store, migrate};
 
 /// Bump when the migrations change, so a shared `DATABASE_URL` server builds a new template.
-const TEMPLATE: &str = "compliance_test_template_v3";
+const TEMPLATE: &str = "compliance_test_template_v4";
 
 /// Builds a connection string for a database on the test server.
 type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;

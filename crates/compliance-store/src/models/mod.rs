@@ -12,6 +12,7 @@ pub mod packages;
 pub mod pdfs;
 pub mod policies;
 pub mod rules;
+pub mod secrets;
 
 pub use orgs::{IssuedToken, Organization, Principal, Role};
 

@@ -65,3 +65,49 @@ async fn an_unreachable_database_is_unavailable_not_a_crash() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn an_abandoned_generation_frees_its_agent_at_once() {
+    let world = World::new().await;
+    crate::generation::agent(&world, 7).await;
+    let store = Store::connect(&world.db.url, 3).unwrap();
+    let at = time::OffsetDateTime::now_utc();
+    // Healthy connections returned before and after the abandoned one, so that the next
+    // checkout is a healthy one whether the pool hands out its oldest or newest first.
+    let before = store.tenant(world.acme.id).await.unwrap();
+    let mut abandoned = store.tenant(world.acme.id).await.unwrap();
+    let after = store.tenant(world.acme.id).await.unwrap();
+    // Mid-generation: the agent's lock is held and version 1 written, uncommitted.
+    compliance_store::generation::generate(&mut abandoned, id(7), id(99), at)
+        .await
+        .unwrap();
+    before.commit().await.unwrap();
+    drop(abandoned);
+    after.commit().await.unwrap();
+
+    // Were the abandoned transaction still open in the pool, this would wait on the agent's
+    // lock until the statement timeout cancelled it.
+    let mut next = store.tenant(world.acme.id).await.unwrap();
+    let package = compliance_store::generation::generate(&mut next, id(7), id(99), at).await;
+    let package = next.end(package).await.unwrap();
+    assert_eq!(package.version, 1, "the abandoned version was rolled back");
+}
+
+#[tokio::test]
+async fn pooled_sessions_end_a_transaction_left_idle() {
+    let world = World::new().await;
+    let store = Store::connect(&world.db.url, 1).unwrap();
+    let mut conn = store.tenant(world.acme.id).await.unwrap();
+    let timeout = conn
+        .setting("idle_in_transaction_session_timeout")
+        .await
+        .unwrap();
+    conn.commit().await.unwrap();
+    assert_eq!(
+        timeout,
+        format!(
+            "{}s",
+            compliance_store::IDLE_IN_TRANSACTION_TIMEOUT.as_secs()
+        )
+    );
+}

@@ -15,4 +15,5 @@ mod orgs;
 mod packages;
 mod pdfs;
 mod policies;
+mod secrets;
 mod tenancy;
