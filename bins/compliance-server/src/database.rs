@@ -1,14 +1,17 @@
 //! Which database the server uses, and what it needs on a first start.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use compliance_store::embedded::{Cluster, Durability};
 use compliance_store::{Role, Store, ensure_database, migrate};
 
+use crate::private_file;
+
 /// The database named in the embedded cluster.
 const DATABASE: &str = "compliance";
+/// The first start's admin token, in the data directory.
+const ADMIN_TOKEN: &str = "admin-token";
 
 /// `DATABASE_URL`, or a private cluster in the data directory (stopped by [`Database::close`]
 /// if this process started it).
@@ -32,6 +35,15 @@ impl Database {
                         .await
                         .map_err(|e| e.to_string())?
                         .map_err(|e| e.to_string())?;
+                if cluster.relocated() {
+                    eprintln!(
+                        "compliance-server: the postgres account cannot reach {}, so the embedded \
+                         database lives in {} (0700, postgres's own); the data directory keeps \
+                         the admin token and the demo",
+                        cluster.data_dir().display(),
+                        cluster.home().display()
+                    );
+                }
                 ensure_database(&cluster.url("postgres"), DATABASE)
                     .await
                     .map_err(|e| format!("cannot create the database: {e}"))?;
@@ -72,8 +84,13 @@ impl Database {
 }
 
 /// On a first start (no org at all), creates org `default` with an admin token, prints it once
-/// and writes it to `<data dir>/admin-token` with mode 0600.
+/// and writes it to `<data dir>/admin-token` (a new file, 0600, in place of a stale regular
+/// one). On every start an existing token file is made 0600; a symlink or anything but a
+/// regular file there stops the server before anything is created, and is never followed.
 pub async fn first_admin_token(store: &Store, data_dir: &Path) -> Result<(), String> {
+    make_data_dir(data_dir)?;
+    let path = data_dir.join(ADMIN_TOKEN);
+    private_file::make_private(&path)?;
     if store
         .organization_count()
         .await
@@ -90,17 +107,12 @@ pub async fn first_admin_token(store: &Store, data_dir: &Path) -> Result<(), Str
         .issue_token(org.id, Role::Admin)
         .await
         .map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    let path = data_dir.join("admin-token");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&path)
-        .and_then(|mut file| writeln!(file, "{}", token.secret))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    private_file::replace(&path, &format!("{}\n", token.secret)).map_err(|e| {
+        format!(
+            "{e}; the admin token was made but not kept: make another with \
+             `compliance-server token create --org default --role admin`"
+        )
+    })?;
     println!(
         "First start: created org \"default\" and an admin token (also in {}):",
         path.display()
@@ -120,4 +132,14 @@ pub async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
+}
+
+/// Creates the data directory if missing, private to us (0700): with an embedded cluster it
+/// exists already, made by [`Cluster::open`].
+fn make_data_dir(data_dir: &Path) -> Result<(), String> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))
 }

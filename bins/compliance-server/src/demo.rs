@@ -1,6 +1,8 @@
 //! `compliance-server demo`: an org with an agent, `triage-agent`, and a month of its audit
-//! trail; a compliance package generated from it, written as JSON and PDF to `<data dir>/demo/`.
+//! trail; a compliance package generated from it, written as JSON and PDF to `<data dir>/demo/`,
+//! with the demo org's admin token kept there for the next run.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use compliance_core::PolicySpec;
@@ -15,8 +17,12 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::private_file;
+
 const ORG: &str = "demo";
 const AGENT: &str = "triage-agent";
+/// The demo org's admin token, in `<data dir>/demo/`: one token, reused by every run.
+const TOKEN_FILE: &str = "admin-token";
 
 /// What the demo made, for the banner.
 pub struct Demo {
@@ -27,16 +33,20 @@ pub struct Demo {
     pub pdf: PathBuf,
 }
 
-/// Seeds the demo org once (later runs reuse it), generates a new package version, writes it.
+/// Seeds the demo org once (later runs reuse it and its token), generates a new package
+/// version, writes it.
 pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
+    let dir = data_dir.join("demo");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let org = store
         .ensure_organization(ORG)
         .await
         .map_err(|e| e.to_string())?;
-    let token = store
-        .issue_token(org.id, Role::Admin)
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = admin_token(store, org.id, &dir.join(TOKEN_FILE)).await?;
     let mut conn = store.tenant(org.id).await.map_err(|e| e.to_string())?;
     let seeded = async {
         let agent = match agents::list(&mut conn, 1000, 0)
@@ -55,8 +65,6 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
     .await;
     let (agent, package, org) = conn.end(seeded).await.map_err(|e| e.to_string())?;
 
-    let dir = data_dir.join("demo");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let json_path = dir.join(format!("compliance-{AGENT}-v{}.json", package.version));
     let pdf_path = dir.join(format!("compliance-{AGENT}-v{}.pdf", package.version));
     let body = serde_json::to_vec_pretty(&json!({
@@ -89,6 +97,42 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
         json: json_path,
         pdf: pdf_path,
     })
+}
+
+/// The token kept at `path` while it still authenticates as an admin of `org` (not revoked);
+/// otherwise a new one, kept there in its place.
+async fn admin_token(store: &Store, org: Uuid, path: &Path) -> Result<Token, String> {
+    if let Some(kept) = private_file::read(path)? {
+        let secret = kept.trim();
+        let principal = store
+            .authenticate(secret)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(principal) = principal
+            && principal.org == org
+            && principal.role == Role::Admin
+        {
+            return Ok(Token {
+                id: principal.token,
+                secret: secret.to_owned(),
+            });
+        }
+    }
+    let issued = store
+        .issue_token(org, Role::Admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    private_file::replace(path, &format!("{}\n", issued.secret))?;
+    Ok(Token {
+        id: issued.id,
+        secret: issued.secret,
+    })
+}
+
+/// The demo's admin token: its id signs the packages, its secret goes in the banner.
+struct Token {
+    id: Uuid,
+    secret: String,
 }
 
 /// A small deterministic generator: the demo trail is the same shape every time.

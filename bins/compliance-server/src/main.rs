@@ -3,6 +3,7 @@
 
 mod database;
 mod demo;
+mod private_file;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +11,10 @@ use std::process::ExitCode;
 
 use actix_web::middleware::from_fn;
 use clap::{Parser, Subcommand};
-use compliance_http::{AppState, catch_panics, configure, error_shape, refuse_nul_in_query};
+use compliance_http::paging::PAGE_TOKEN_SECRET;
+use compliance_http::{
+    AppState, catch_panics, configure, error_shape, follow_revocations, refuse_nul_in_query,
+};
 use compliance_store::{Role, Store};
 use tracing_actix_web::TracingLogger;
 use uuid::Uuid;
@@ -91,16 +95,19 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let database = Database::open(&cli.data_dir, cli.database_url.as_deref()).await?;
-    let store = Store::connect(database.url(), 16).map_err(|e| e.to_string())?;
+    // Opened, not just connected: a tenant role the owner cannot let in stops us here.
+    let store = Store::open(database.url(), 16)
+        .await
+        .map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.data_dir, cli.listen, store).await?,
+        Command::Serve => serve(&cli.data_dir, cli.listen, store, database.url()).await?,
         Command::Migrate => eprintln!("migrations applied"),
         Command::Demo => {
             // The first start's admin token comes first, so `var/admin-token` exists either way.
             database::first_admin_token(&store, &cli.data_dir).await?;
             let demo = demo::run(&store, &cli.data_dir).await?;
             banner(&demo, cli.listen);
-            serve(&cli.data_dir, cli.listen, store).await?;
+            serve(&cli.data_dir, cli.listen, store, database.url()).await?;
         }
         Command::Token(TokenCommand::Create { org, role }) => {
             let org = store
@@ -164,9 +171,37 @@ fn banner(demo: &demo::Demo, listen: SocketAddr) {
     println!();
 }
 
-async fn serve(data_dir: &std::path::Path, listen: SocketAddr, store: Store) -> Result<(), String> {
+/// Removes expired idempotency keys once an hour, for as long as the server runs.
+async fn purge_idempotency_keys(store: Store) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match store
+            .purge_idempotency_keys(time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(purged) => tracing::debug!(purged, "expired idempotency keys removed"),
+            Err(error) => tracing::warn!(%error, "expired idempotency keys not removed"),
+        }
+    }
+}
+
+/// Serves on `listen`; `owner_url` is the database URL the store was opened with, for the
+/// revocation listener's own connection.
+async fn serve(
+    data_dir: &std::path::Path,
+    listen: SocketAddr,
+    store: Store,
+    owner_url: &str,
+) -> Result<(), String> {
     database::first_admin_token(&store, data_dir).await?;
-    let state = AppState::new(store);
+    actix_web::rt::spawn(purge_idempotency_keys(store.clone()));
+    let page_key = store
+        .server_secret(PAGE_TOKEN_SECRET)
+        .await
+        .map_err(|e| format!("cannot read the page-token key: {e}"))?;
+    let state = AppState::new(store, page_key);
+    let revocations = actix_web::rt::spawn(follow_revocations(state.clone(), owner_url.to_owned()));
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .wrap(error_shape())
@@ -187,5 +222,8 @@ async fn serve(data_dir: &std::path::Path, listen: SocketAddr, store: Store) -> 
         tracing::info!("shutting down");
         handle.stop(true).await;
     });
-    server.await.map_err(|e| e.to_string())
+    let served = server.await.map_err(|e| e.to_string());
+    // Stopped before the embedded cluster is, so that it does not try to reconnect.
+    revocations.abort();
+    served
 }

@@ -89,6 +89,11 @@ fn a_second_command_uses_the_running_cluster_and_the_server_stops_it_on_sigterm(
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
+    // A stale token file from an earlier database, readable by all: replaced, and private.
+    std::fs::create_dir(dir.path().join("var")).unwrap();
+    let admin = dir.path().join("var/admin-token");
+    std::fs::write(&admin, "stale\n").unwrap();
+    std::fs::set_permissions(&admin, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut server = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path().join("var"))
@@ -98,10 +103,10 @@ fn a_second_command_uses_the_running_cluster_and_the_server_stops_it_on_sigterm(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let admin = dir.path().join("var/admin-token");
     let mut ready = false;
     for _ in 0..120 {
-        if admin.exists() && http_get(port, "/readyz", "").is_some_and(|l| l.contains("200")) {
+        let written = std::fs::read_to_string(&admin).is_ok_and(|t| t.starts_with("cst_"));
+        if written && http_get(port, "/readyz", "").is_some_and(|l| l.contains("200")) {
             ready = true;
             break;
         }
@@ -134,4 +139,164 @@ fn a_second_command_uses_the_running_cluster_and_the_server_stops_it_on_sigterm(
     assert!(server.wait().unwrap().success());
     let socket = dir.path().join("var/run/.s.PGSQL.5432");
     assert!(!socket.exists(), "the cluster is stopped");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Stops `child` with SIGTERM and waits for it.
+fn terminate(child: &mut std::process::Child) {
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+}
+
+/// Waits up to `limit` for `child` to exit by itself; kills it (and gives `None`) otherwise.
+fn exit_within(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    None
+}
+
+#[test]
+fn a_planted_symlink_at_admin_token_stops_the_server_and_its_target_is_untouched() {
+    let dir = data_dir();
+    std::fs::create_dir(dir.path().join("var")).unwrap();
+    let target = dir.path().join("someone-elses-file");
+    std::fs::write(&target, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("var/admin-token")).unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path().join("var"))
+        .args(["--listen", &listen])
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = exit_within(&mut server, Duration::from_secs(120));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.is_some_and(|s| !s.success()), "{status:?}: {stderr}");
+    assert!(
+        stderr.contains("admin-token") && stderr.contains("symbolic link"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    assert_eq!(mode(&target), 0o644);
+}
+
+/// Runs `demo` until its banner shows the token, stops it, and gives that token.
+fn demo_token(dir: &std::path::Path) -> String {
+    use std::io::BufRead;
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut demo = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.join("var"))
+        .args(["--listen", &listen, "demo"])
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = demo.stdout.take().unwrap();
+    let (sender, tokens) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(rest) = line.trim().strip_prefix("export TOKEN=") {
+                let token = rest.split_whitespace().next().unwrap_or_default();
+                let _ = sender.send(token.to_owned());
+            }
+        }
+    });
+    let token = tokens.recv_timeout(Duration::from_secs(300));
+    terminate(&mut demo);
+    token.expect("the demo printed its token")
+}
+
+#[test]
+fn demo_reuses_its_admin_token_on_every_run() {
+    let dir = data_dir();
+    let first = demo_token(dir.path());
+    let default_token = std::fs::read_to_string(dir.path().join("var/admin-token")).unwrap();
+    let second = demo_token(dir.path());
+    assert!(first.starts_with("cst_"), "{first}");
+    assert_eq!(first, second, "no new admin token on a second run");
+    let kept = dir.path().join("var/demo/admin-token");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap().trim(), first);
+    assert_eq!(mode(&kept), 0o600);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("var/admin-token")).unwrap(),
+        default_token,
+        "the first start's token is kept"
+    );
+}
+
+/// Removes a directory however the test ends.
+struct RemoveDir(std::path::PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn as_root_a_data_directory_the_postgres_account_cannot_reach_works_and_the_output_says_where() {
+    use compliance_store::embedded::{RELOCATED_ROOT, relocated_name};
+    if !nix::unistd::Uid::effective().is_root() {
+        return; // Only root runs the cluster as another account.
+    }
+    // Like a checkout under /root: closed to every other account.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let home = std::path::Path::new(RELOCATED_ROOT).join(relocated_name(
+        &std::fs::canonicalize(dir.path()).unwrap().join("var"),
+    ));
+    let _remove = RemoveDir(home.clone());
+    for _ in 0..2 {
+        let created = run(
+            dir.path(),
+            &["token", "create", "--org", "acme", "--role", "viewer"],
+        );
+        let stderr = String::from_utf8_lossy(&created.stderr);
+        assert!(created.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&home.display().to_string()),
+            "says where: {stderr}"
+        );
+    }
+    assert_eq!(mode(dir.path()), 0o700, "nothing opened to others");
+    assert_eq!(mode(&home), 0o700);
+    assert!(home.join("postgres/PG_VERSION").is_file());
 }

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod archivist;
 pub mod auth;
 mod error;
+pub mod idempotent;
 pub mod limits;
 pub mod paging;
 pub mod request;
@@ -20,7 +21,7 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpResponse, web};
 use compliance_store::Store;
 
-pub use auth::{Action, Caller, TokenCache, allowed};
+pub use auth::{Action, Caller, TokenCache, allowed, follow_revocations};
 pub use error::{ApiError, ApiResult, ErrorBody, error_response, missing};
 pub use safety::{catch_panics, refuse_nul_in_query};
 
@@ -33,18 +34,28 @@ pub const MAX_BATCH_BODY: usize = 16 << 20;
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    /// Authenticated tokens, trusted only while [`follow_revocations`] hears every revocation.
     pub tokens: TokenCache,
+    /// Seals and opens page tokens under the key every server shares.
+    pub page_tokens: paging::PageTokens,
     /// PDF renders allowed at once: one fewer than the cores (at least one), so renders leave a
     /// core to every other request.
     pub renders: tokio::sync::Semaphore,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> web::Data<Self> {
+    /// `page_key` is `store.server_secret(paging::PAGE_TOKEN_SECRET)`, fetched once at start.
+    pub fn new(store: Store, page_key: [u8; 32]) -> web::Data<Self> {
+        Self::with_tokens(store, page_key, TokenCache::default())
+    }
+
+    /// As [`AppState::new`], with a token cache of the caller's (tests choose its lifetime).
+    pub fn with_tokens(store: Store, page_key: [u8; 32], tokens: TokenCache) -> web::Data<Self> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         web::Data::new(Self {
             store,
-            tokens: TokenCache::default(),
+            tokens,
+            page_tokens: paging::PageTokens::new(page_key),
             renders: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
         })
     }

@@ -1,27 +1,130 @@
 //! Opaque page tokens that carry a listing's filters, position and page size, so that a client
 //! may send only `page_token` for later pages (the SDK does).
+//!
+//! A token is XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha, over RFC 8439's ChaCha20-Poly1305)
+//! of the page's JSON under a key every server shares, with a random 24-byte nonce and the org
+//! and listing as associated data: clients learn nothing from it (positions are global sequence
+//! numbers), cannot forge or alter one, and one org's token is refused for another.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use crate::ApiError;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
 pub const MAX_PAGE_SIZE: i64 = 1000;
+/// The name of the page-token key in `server_secrets` (`Store::server_secret`).
+pub const PAGE_TOKEN_SECRET: &str = "page-tokens";
+/// Bytes of the random nonce that leads every token.
+const NONCE_BYTES: usize = 24;
+const NOT_OURS: &str = "page_token: not a token this server issued";
 
-pub fn encode<T: Serialize>(token: &T) -> String {
-    // Serializing plain data structs cannot fail; an empty token would end the listing.
-    serde_json::to_vec(token).map_or_else(|_| String::new(), |json| URL_SAFE_NO_PAD.encode(json))
+/// What every page token records: how many per page and where the last page ended.
+pub trait PageState: Serialize + DeserializeOwned {
+    /// Names the listing, so that one listing's token is refused by another.
+    const LISTING: &'static str;
+    fn page_size(&self) -> i64;
+    /// The sequence number or offset after which the next page starts.
+    fn position(&self) -> i64;
 }
 
-pub fn decode<T: DeserializeOwned>(token: &str) -> Result<T, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .ok_or_else(|| ApiError::bad_request("page_token: not a token this server issued"))
+/// Seals and opens page tokens under the key every server sharing the database holds.
+pub struct PageTokens {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for PageTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.write_str("PageTokens")
+    }
+}
+
+impl PageTokens {
+    /// Tokens under `key`: `Store::server_secret(PAGE_TOKEN_SECRET)`, the same on every server.
+    pub fn new(key: [u8; 32]) -> Self {
+        Self {
+            cipher: XChaCha20Poly1305::new(&key.into()),
+        }
+    }
+
+    /// The token for `page` of `org`'s listing: nonce, then ciphertext and tag, in base64url.
+    pub fn seal<P: PageState>(&self, org: Uuid, page: &P) -> Result<String, ApiError> {
+        let json = serde_json::to_vec(page)
+            .map_err(|e| ApiError::unavailable(format!("page_token: {e}")))?;
+        let mut nonce = [0u8; NONCE_BYTES];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| ApiError::unavailable(format!("no randomness for a page token: {e}")))?;
+        let aad = associated_data::<P>(org);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &json,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| ApiError::unavailable("page_token: cannot seal"))?;
+        Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    /// The page in `token`, if this server (or another sharing its key) sealed it for `org`.
+    pub fn open<P: PageState>(&self, org: Uuid, token: &str) -> Result<P, ApiError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| ApiError::bad_request(NOT_OURS))?;
+        let (nonce, sealed) = bytes
+            .split_at_checked(NONCE_BYTES)
+            .ok_or_else(|| ApiError::bad_request(NOT_OURS))?;
+        let nonce = XNonce::try_from(nonce).map_err(|_| ApiError::bad_request(NOT_OURS))?;
+        let aad = associated_data::<P>(org);
+        let json = self
+            .cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| ApiError::bad_request(NOT_OURS))?;
+        serde_json::from_slice(&json).map_err(|_| ApiError::bad_request(NOT_OURS))
+    }
+
+    /// The page to serve: the token's when one is given (it carries the filters of the first
+    /// request), else `fresh`; an explicit `page_size` overrides either. A token is checked like
+    /// a fresh request, so that even a sealed page out of bounds is a 400, never an overflow.
+    pub fn resume<P: PageState>(
+        &self,
+        org: Uuid,
+        fresh: P,
+        token: Option<String>,
+        size: Option<i64>,
+        set_size: impl FnOnce(&mut P, i64),
+    ) -> Result<P, ApiError> {
+        let mut page = match token.filter(|t| !t.is_empty()) {
+            Some(token) => self.open(org, &token)?,
+            None => fresh,
+        };
+        if let Some(size) = size {
+            set_size(&mut page, size);
+        }
+        if !(1..=MAX_PAGE_SIZE).contains(&page.page_size()) || page.position() < 0 {
+            return Err(ApiError::bad_request(NOT_OURS));
+        }
+        Ok(page)
+    }
+}
+
+/// The org's id, then the listing's name: what a token is bound to.
+fn associated_data<P: PageState>(org: Uuid) -> Vec<u8> {
+    [org.as_bytes().as_slice(), P::LISTING.as_bytes()].concat()
 }
 
 /// `page_size` from the query: 1 to 1000, 100 when absent.
@@ -39,41 +142,91 @@ pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
-/// What every page token records: how many per page and where the last page ended.
-pub trait PageState {
-    fn page_size(&self) -> i64;
-    /// The sequence number or offset after which the next page starts.
-    fn position(&self) -> i64;
-}
-
-/// The page to serve: the token's when one is given (it carries the filters of the first
-/// request), else `fresh`; an explicit `page_size` overrides either. A token is checked like a
-/// fresh request, so a forged one is a 400, never an overflow.
-pub fn resume<P: DeserializeOwned + PageState>(
-    fresh: P,
-    token: Option<String>,
-    size: Option<i64>,
-    set_size: impl FnOnce(&mut P, i64),
-) -> Result<P, ApiError> {
-    let mut page = match token.filter(|t| !t.is_empty()) {
-        Some(token) => decode(&token)?,
-        None => fresh,
-    };
-    if let Some(size) = size {
-        set_size(&mut page, size);
-    }
-    if !(1..=MAX_PAGE_SIZE).contains(&page.page_size()) || page.position() < 0 {
-        return Err(ApiError::bad_request(
-            "page_token: not a token this server issued",
-        ));
-    }
-    Ok(page)
-}
-
 /// The first `page_size` of `found` (fetched with one extra row) and whether more remain.
 pub fn take<T>(mut found: Vec<T>, page_size: i64) -> (Vec<T>, bool) {
     let keep = usize::try_from(page_size).unwrap_or(usize::MAX);
     let more = found.len() > keep;
     found.truncate(keep);
     (found, more)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a failed expectation is a failed test
+
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Page {
+        after_seq: i64,
+        page_size: i64,
+    }
+
+    impl PageState for Page {
+        const LISTING: &'static str = "test";
+        fn page_size(&self) -> i64 {
+            self.page_size
+        }
+        fn position(&self) -> i64 {
+            self.after_seq
+        }
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Other {
+        after_seq: i64,
+        page_size: i64,
+    }
+
+    impl PageState for Other {
+        const LISTING: &'static str = "other";
+        fn page_size(&self) -> i64 {
+            self.page_size
+        }
+        fn position(&self) -> i64 {
+            self.after_seq
+        }
+    }
+
+    const ORG: Uuid = Uuid::from_u128(1);
+
+    #[test]
+    fn a_token_opens_for_its_org_and_listing_only() {
+        let tokens = PageTokens::new([7; 32]);
+        let page = Page {
+            after_seq: 41,
+            page_size: 10,
+        };
+        let token = tokens.seal(ORG, &page).unwrap();
+        assert_eq!(tokens.open::<Page>(ORG, &token).unwrap(), page);
+        assert!(tokens.open::<Page>(Uuid::from_u128(2), &token).is_err());
+        assert!(tokens.open::<Other>(ORG, &token).is_err());
+        assert!(PageTokens::new([8; 32]).open::<Page>(ORG, &token).is_err());
+        // A fresh nonce every time: the same page never reads the same twice.
+        assert_ne!(tokens.seal(ORG, &page).unwrap(), token);
+    }
+
+    #[test]
+    fn a_sealed_page_out_of_bounds_is_refused_not_served() {
+        let tokens = PageTokens::new([7; 32]);
+        for (after_seq, page_size) in [(0, i64::MAX), (-5, 10), (0, 0)] {
+            let token = tokens
+                .seal(
+                    ORG,
+                    &Page {
+                        after_seq,
+                        page_size,
+                    },
+                )
+                .unwrap();
+            let fresh = Page {
+                after_seq: 0,
+                page_size: 1,
+            };
+            let resumed = tokens.resume(ORG, fresh, Some(token), None, |p, n| p.page_size = n);
+            assert!(resumed.is_err(), "{after_seq} {page_size}");
+        }
+    }
 }

@@ -1,14 +1,22 @@
 //! A private PostgreSQL cluster run from the binaries installed on the machine, for when no
-//! `DATABASE_URL` is given: data in `<root>/postgres`, a Unix socket in `<root>/run`, no TCP.
+//! `DATABASE_URL` is given: data in `<home>/postgres`, a Unix socket in `<home>/run`, no TCP.
+//! Its home is the data directory, or, run as root when the `postgres` account cannot reach
+//! that, `/var/lib/compliance/<name>`. Nobody else gets in: both directories and the socket are
+//! 0700, the superuser logs in by peer authentication, the tenant role by password.
 
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
 use nix::unistd::{Gid, Uid, User};
+use sha2::{Digest, Sha256};
+
+use crate::store::TENANT_ROLE;
 
 /// The port names the socket file (`.s.PGSQL.5432`); nothing listens on TCP.
 const PORT: u16 = 5432;
@@ -16,6 +24,13 @@ const PORT: u16 = 5432;
 const SUPERUSER: &str = "postgres";
 /// Unix socket paths are limited to 107 bytes on Linux.
 const MAX_SOCKET_PATH: usize = 100;
+/// Where a root-run cluster lives when the postgres account cannot reach the data directory.
+pub const RELOCATED_ROOT: &str = "/var/lib/compliance";
+/// The pg_ident map of the OS accounts that may log in as the superuser.
+const OWNER_MAP: &str = "owner";
+/// Our settings, rewritten on every start and included last by `postgresql.conf`.
+const SETTINGS_FILE: &str = "compliance.conf";
+const INCLUDE_SETTINGS: &str = "include 'compliance.conf'";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -32,8 +47,8 @@ pub enum EmbeddedError {
     )]
     PathTooLong(PathBuf),
     #[error(
-        "the postgres account cannot enter {0}, a parent of the data directory: choose a --data-dir \
-         it can reach (such as /var/lib/compliance) or let it in (chmod o+x {0})"
+        "the postgres account cannot enter {0}, on the way to the cluster already in the data \
+         directory: let it in (chmod o+x {0}) or move the data directory where it can reach"
     )]
     Unreachable(PathBuf),
     #[error("{0}")]
@@ -91,7 +106,8 @@ impl Binaries {
             .ok_or(EmbeddedError::NoBinaries)
     }
 
-    fn tool(&self, name: &str) -> PathBuf {
+    /// The path of one of PostgreSQL's programs (`psql`, `pg_ctl`…) in this directory.
+    pub fn tool(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 }
@@ -105,11 +121,15 @@ pub enum Durability {
     Throwaway,
 }
 
-/// A cluster in a data directory: started by [`Cluster::open`] unless already running there.
+/// A cluster for a data directory: started by [`Cluster::open`] unless already running there.
 #[derive(Debug)]
 pub struct Cluster {
     binaries: Binaries,
-    root: PathBuf,
+    /// The directory the caller named (canonical): the admin token and the demo live there.
+    data_dir: PathBuf,
+    /// Holds `postgres/` and `run/`: the data directory, or a relocated one under
+    /// [`RELOCATED_ROOT`].
+    home: PathBuf,
     pgdata: PathBuf,
     socket_dir: PathBuf,
     /// The unprivileged account to run as, when we are root.
@@ -119,54 +139,37 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Initializes the cluster in `root` if it is new, and starts it unless it already runs
-    /// (say, under a server while this is a second command on the same directory).
-    pub fn open(root: &Path, durability: Durability) -> Result<Self> {
+    /// Initializes the cluster for `data_dir` if it is new, (re)writes its configuration and
+    /// starts it, unless it already runs (say, under a server while this is a second command).
+    pub fn open(data_dir: &Path, durability: Durability) -> Result<Self> {
         let binaries = Binaries::find()?;
-        fs::create_dir_all(root).map_err(io("cannot create", root))?;
-        let root = root.canonicalize().map_err(io("cannot resolve", root))?;
-        let pgdata = root.join("postgres");
-        let socket_dir = root.join("run");
+        let run_as = cluster_account()?;
+        let data_dir = make_data_dir(data_dir, run_as.is_some())?;
+        let home = home_for(&data_dir, run_as)?;
+        let socket_dir = home.join("run");
         if socket_dir
             .join(format!(".s.PGSQL.{PORT}"))
             .as_os_str()
             .len()
             > MAX_SOCKET_PATH
         {
-            return Err(EmbeddedError::PathTooLong(root));
-        }
-        let run_as = if Uid::effective().is_root() {
-            let user = User::from_name(SUPERUSER)
-                .ok()
-                .flatten()
-                .ok_or(EmbeddedError::NoPostgresUser)?;
-            Some((user.uid, user.gid))
-        } else {
-            None
-        };
-        fs::create_dir_all(&socket_dir).map_err(io("cannot create", &socket_dir))?;
-        if let Some((uid, _)) = run_as {
-            reachable_by(&root, uid)?;
-        }
-        if let Some((uid, gid)) = run_as {
-            for dir in [&root, &socket_dir] {
-                nix::unistd::chown(dir.as_path(), Some(uid), Some(gid)).map_err(|e| {
-                    EmbeddedError::Io(format!("cannot chown {}: {e}", dir.display()))
-                })?;
-            }
+            return Err(EmbeddedError::PathTooLong(data_dir));
         }
         let mut cluster = Self {
             binaries,
-            root,
-            pgdata,
+            pgdata: home.join("postgres"),
             socket_dir,
+            data_dir,
+            home,
             run_as,
             started_here: false,
         };
+        cluster.make_private_dirs()?;
         if !cluster.pgdata.join("PG_VERSION").is_file() {
             cluster.initdb(durability)?;
         }
         if !cluster.is_running() {
+            cluster.configure(durability)?;
             cluster.start()?;
             cluster.started_here = true;
         }
@@ -183,9 +186,34 @@ impl Cluster {
         )
     }
 
-    /// The data directory this cluster lives in.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// The data directory this cluster serves (canonical).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Where the cluster's own directories are: the data directory unless relocated.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Whether the cluster lives under [`RELOCATED_ROOT`] rather than in the data directory.
+    pub fn relocated(&self) -> bool {
+        self.home != self.data_dir
+    }
+
+    /// The cluster's data (`PGDATA`).
+    pub fn pgdata(&self) -> &Path {
+        &self.pgdata
+    }
+
+    /// The directory holding the Unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// The programs this cluster runs.
+    pub fn binaries(&self) -> &Binaries {
+        &self.binaries
     }
 
     /// Whether this process started the cluster (and so should stop it).
@@ -202,8 +230,9 @@ impl Cluster {
         Ok(())
     }
 
-    /// Stops the cluster and removes its directory when this process exits, however it exits:
-    /// a watchdog waits for the end of a pipe that only this process holds.
+    /// Stops the cluster and removes its home when this process exits, however it exits: a
+    /// watchdog, run as the cluster's account, waits for the end of a pipe only this process
+    /// holds. The account must own the home to remove it (see [`hand_to_cluster_account`]).
     pub fn remove_on_exit(&self) -> Result<ChildStdin> {
         let script =
             "cat >/dev/null; \"$0\" -D \"$1\" -m immediate stop >/dev/null 2>&1; rm -rf \"$2\"";
@@ -213,7 +242,7 @@ impl Cluster {
             .arg(script)
             .arg(self.binaries.tool("pg_ctl"))
             .arg(&self.pgdata)
-            .arg(&self.root)
+            .arg(&self.home)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -226,35 +255,103 @@ impl Cluster {
             .ok_or_else(|| EmbeddedError::Io("the watchdog has no stdin".to_owned()))
     }
 
+    /// The home (when relocated), `postgres/` and `run/`: 0700 and the cluster account's, also
+    /// when they existed before with looser modes.
+    fn make_private_dirs(&self) -> Result<()> {
+        if self.relocated() {
+            // Root's, and only traversable by others: the names inside are not listed.
+            make_dir(Path::new(RELOCATED_ROOT), 0o711, None)?;
+            make_dir(&self.home, 0o700, self.run_as)?;
+        }
+        make_dir(&self.pgdata, 0o700, self.run_as)?;
+        make_dir(&self.socket_dir, 0o700, self.run_as)
+    }
+
     fn initdb(&self, durability: Durability) -> Result<()> {
+        // No trust even before our pg_hba.conf replaces initdb's: peer locally, no TCP at all.
         let mut args: Vec<&OsStr> = vec![
             "-D".as_ref(),
             self.pgdata.as_os_str(),
             "-U".as_ref(),
             SUPERUSER.as_ref(),
-            "--auth=trust".as_ref(),
+            "--auth-local=peer".as_ref(),
+            "--auth-host=reject".as_ref(),
             "--encoding=UTF8".as_ref(),
             "--no-locale".as_ref(),
         ];
         if durability == Durability::Throwaway {
             args.push("--no-sync".as_ref());
         }
-        self.run("initdb", &args)?;
-        // Trust is safe only because nothing listens on TCP and the socket directory is ours.
+        self.run("initdb", &args)
+    }
+
+    /// Writes our settings, `pg_hba.conf` and `pg_ident.conf`, on every start: a cluster made
+    /// by an older version (trust auth, an open socket) is brought to the same rules.
+    fn configure(&self, durability: Durability) -> Result<()> {
+        self.write_private(SETTINGS_FILE, &self.settings(durability))?;
+        self.include_settings()?;
+        self.write_private("pg_hba.conf", &hba())?;
+        self.write_private("pg_ident.conf", &self.ident()?)
+    }
+
+    fn settings(&self, durability: Durability) -> String {
         let mut settings = format!(
-            "\n# compliance-server: a private cluster\nlisten_addresses = ''\n\
-             unix_socket_directories = '{}'\nport = {PORT}\nmax_connections = 200\n",
+            "# compliance-server: a private cluster (rewritten on every start)\n\
+             listen_addresses = ''\n\
+             unix_socket_directories = '{}'\n\
+             unix_socket_permissions = 0700\n\
+             port = {PORT}\n\
+             max_connections = 200\n\
+             password_encryption = 'scram-sha-256'\n",
             self.socket_dir.to_string_lossy().replace('\'', "''")
         );
         if durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
+        settings
+    }
+
+    /// Appends the include of our settings to `postgresql.conf` once; last, so it wins.
+    fn include_settings(&self) -> Result<()> {
         let conf = self.pgdata.join("postgresql.conf");
+        let text = fs::read_to_string(&conf).map_err(io("cannot read", &conf))?;
+        if text.lines().any(|line| line.trim() == INCLUDE_SETTINGS) {
+            return Ok(());
+        }
         fs::OpenOptions::new()
             .append(true)
             .open(&conf)
-            .and_then(|mut file| file.write_all(settings.as_bytes()))
+            .and_then(|mut file| writeln!(file, "\n{INCLUDE_SETTINGS}"))
             .map_err(io("cannot configure", &conf))
+    }
+
+    /// The OS accounts that may log in as the superuser: this process's, and the cluster's.
+    fn ident(&self) -> Result<String> {
+        let mut accounts = vec![account_name(Uid::effective())?];
+        if self.run_as.is_some() {
+            accounts.push(SUPERUSER.to_owned());
+        }
+        let mut text = "# compliance-server: who may log in as the superuser \
+                        (rewritten on every start)\n# MAPNAME  SYSTEM-USERNAME  PG-USERNAME\n"
+            .to_owned();
+        for account in accounts {
+            text.push_str(&format!("{OWNER_MAP}  {account}  {SUPERUSER}\n"));
+        }
+        Ok(text)
+    }
+
+    /// Writes `name` in PGDATA: 0600 and the cluster account's.
+    fn write_private(&self, name: &str, contents: &str) -> Result<()> {
+        let path = self.pgdata.join(name);
+        fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut file| file.write_all(contents.as_bytes()))
+            .map_err(io("cannot write", &path))?;
+        own(&path, 0o600, self.run_as)
     }
 
     fn is_running(&self) -> bool {
@@ -309,7 +406,7 @@ impl Cluster {
     /// A command run as the cluster's account, from a directory that account can enter.
     fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = Command::new(program);
-        command.current_dir(&self.root);
+        command.current_dir(&self.pgdata);
         if let Some((uid, gid)) = self.run_as {
             // std clears supplementary groups when a root process switches uid.
             command.uid(uid.as_raw()).gid(gid.as_raw());
@@ -318,24 +415,120 @@ impl Cluster {
     }
 }
 
-/// Fails when `uid` (not root) cannot traverse some parent of `dir`.
-fn reachable_by(dir: &Path, uid: Uid) -> Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    for parent in dir.ancestors().skip(1) {
-        let Ok(meta) = fs::metadata(parent) else {
-            continue;
-        };
-        let mode = meta.permissions().mode();
-        let enters = if meta.uid() == uid.as_raw() {
-            mode & 0o100 != 0
-        } else {
-            mode & 0o001 != 0 || mode & 0o010 != 0
-        };
-        if !enters {
-            return Err(EmbeddedError::Unreachable(parent.to_owned()));
-        }
+/// Only the superuser (by peer, through the `owner` map) and the tenant role (by password) get
+/// in, over the socket; every other role, and TCP, matches no line and is refused.
+fn hba() -> String {
+    format!(
+        "# compliance-server: nothing is trusted (rewritten on every start)\n\
+         # TYPE  DATABASE  USER  METHOD\n\
+         local  all  {SUPERUSER}  peer map={OWNER_MAP}\n\
+         local  all  {TENANT_ROLE}  scram-sha-256\n"
+    )
+}
+
+/// Hands `dir` to the account a cluster runs as (`postgres` when we are root; no change
+/// otherwise), so that the cluster can live in it and its watchdog can remove it.
+pub fn hand_to_cluster_account(dir: &Path) -> Result<()> {
+    match cluster_account()? {
+        Some(account) => own(dir, 0o700, Some(account)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The `postgres` account when we are root (initdb refuses root); ourselves otherwise.
+fn cluster_account() -> Result<Option<(Uid, Gid)>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let user = User::from_name(SUPERUSER)
+        .ok()
+        .flatten()
+        .ok_or(EmbeddedError::NoPostgresUser)?;
+    Ok(Some((user.uid, user.gid)))
+}
+
+fn account_name(uid: Uid) -> Result<String> {
+    User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+        .ok_or_else(|| EmbeddedError::Io(format!("uid {uid} has no account name (peer auth)")))
+}
+
+/// Creates the data directory if missing (0700; 0711 as root, so that the postgres account may
+/// pass through to a cluster inside it) and gives its canonical path.
+fn make_data_dir(dir: &Path, as_root: bool) -> Result<PathBuf> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(if as_root { 0o711 } else { 0o700 })
+        .create(dir)
+        .map_err(io("cannot create", dir))?;
+    dir.canonicalize().map_err(io("cannot resolve", dir))
+}
+
+/// The data directory, unless the cluster account cannot reach it: then a directory of its own
+/// under [`RELOCATED_ROOT`], named after the data directory, so that its parents stay closed.
+fn home_for(data_dir: &Path, run_as: Option<(Uid, Gid)>) -> Result<PathBuf> {
+    let Some((uid, gid)) = run_as else {
+        return Ok(data_dir.to_owned());
+    };
+    match data_dir.ancestors().find(|dir| !enterable(dir, uid, gid)) {
+        None => Ok(data_dir.to_owned()),
+        // A cluster made here by an older version stays: moving would orphan its data.
+        Some(blocked) if data_dir.join("postgres/PG_VERSION").exists() => {
+            Err(EmbeddedError::Unreachable(blocked.to_owned()))
+        }
+        Some(_) => Ok(Path::new(RELOCATED_ROOT).join(relocated_name(data_dir))),
+    }
+}
+
+/// A stable name for a data directory: its last component, then a digest of its whole path.
+pub fn relocated_name(data_dir: &Path) -> String {
+    let digest = hex::encode(Sha256::digest(data_dir.as_os_str().as_bytes()));
+    let base: String = data_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    let base = if base.is_empty() { "data" } else { &base };
+    format!("{base}-{}", &digest[..16])
+}
+
+/// Whether `uid` (not root, only its primary group: std drops the others) may traverse `dir`.
+fn enterable(dir: &Path, uid: Uid, gid: Gid) -> bool {
+    let Ok(meta) = fs::metadata(dir) else {
+        return false;
+    };
+    let bit = if meta.uid() == uid.as_raw() {
+        0o100
+    } else if meta.gid() == gid.as_raw() {
+        0o010
+    } else {
+        0o001
+    };
+    meta.mode() & bit != 0
+}
+
+/// Creates `dir` if missing, then gives it `mode` and, when `owner` is set, that owner.
+fn make_dir(dir: &Path, mode: u32, owner: Option<(Uid, Gid)>) -> Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(dir)
+        .map_err(io("cannot create", dir))?;
+    own(dir, mode, owner)
+}
+
+/// Gives `path` its owner (when set), then its mode (after: chown may clear mode bits).
+fn own(path: &Path, mode: u32, owner: Option<(Uid, Gid)>) -> Result<()> {
+    if let Some((uid, gid)) = owner {
+        nix::unistd::chown(path, Some(uid), Some(gid))
+            .map_err(|e| EmbeddedError::Io(format!("cannot chown {}: {e}", path.display())))?;
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io("cannot chmod", path))
 }
 
 impl Drop for Cluster {

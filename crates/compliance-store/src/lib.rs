@@ -1,9 +1,10 @@
 //! PostgreSQL persistence for the compliance service.
 //!
 //! Tenancy is enforced twice: by the database (row-level security, FORCEd, on every tenant table,
-//! checked under the `compliance_app` role, which cannot bypass it) and by the types (every tenant
-//! store function takes a [`TenantConn`], a transaction already bound to one org). The operator
-//! paths that must cross orgs (authenticating a token, creating an org) are methods of [`Store`].
+//! in sessions logged in as the `compliance_app` role, which cannot bypass it or become another
+//! role) and by the types (every tenant store function takes a [`TenantConn`], a transaction
+//! already bound to one org). The operator paths that must cross orgs (authenticating a token,
+//! creating an org) are methods of [`Store`], on a separate pool as the schema owner.
 
 pub mod embedded;
 mod error;
@@ -18,6 +19,7 @@ pub mod testing;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use store::{
-    IDLE_IN_TRANSACTION_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT, Store, ensure_database, migrate,
+    IDLE_IN_TRANSACTION_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT, Store, TENANT_ROLE,
+    ensure_database, migrate,
 };
 pub use tenant::TenantConn;

@@ -115,6 +115,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (org_id, key) {
+        org_id -> Uuid,
+        key -> Text,
+        request_sha256 -> Text,
+        status -> Int2,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Uuid,
         name -> Text,
@@ -158,6 +169,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> organizations (org_id));
 diesel::joinable!(assets -> organizations (org_id));
 diesel::joinable!(compliance_policies -> organizations (org_id));
+diesel::joinable!(idempotency_keys -> organizations (org_id));
 diesel::joinable!(policy_rules -> organizations (org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -168,6 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     compliance_policies,
     connectors,
     events,
+    idempotency_keys,
     organizations,
     package_pdfs,
     policy_rules,

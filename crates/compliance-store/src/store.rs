@@ -1,6 +1,7 @@
+use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::{Connection, RunQueryDsl as _};
+use diesel::{Connection, ConnectionError, ConnectionResult, RunQueryDsl as _};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
@@ -8,6 +9,7 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::{StoreError, StoreResult, TenantConn};
@@ -19,6 +21,13 @@ pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest a session may sit idle inside a transaction before PostgreSQL ends it: a backstop,
 /// since a dropped [`TenantConn`] already closes its connection.
 pub const IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The role tenant sessions log in as (made by the first migration): not a superuser, not
+/// BYPASSRLS, owns nothing.
+pub const TENANT_ROLE: &str = "compliance_app";
+/// The server secret whose hex is the tenant role's password.
+pub(crate) const TENANT_PASSWORD: &str = "tenant-password";
+/// The owner's pool is small: token lookups, org creation, secrets.
+const OWNER_CONNECTIONS: usize = 4;
 /// How long a request waits for a pooled connection, or for a new one to open.
 const POOL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Serializes migrations between processes starting at once.
@@ -26,76 +35,224 @@ const MIGRATION_LOCK: i64 = 0x636f_6d70_6c69; // "compli"
 
 pub(crate) type Pooled = Object<AsyncPgConnection>;
 
-/// The database: a pool of connections as the schema owner. Tenant work goes through
-/// [`Store::tenant`]; the few operator paths (tokens, orgs) through this crate's own functions.
+/// The database, through two pools: the tenant role's, for every [`Store::tenant`]
+/// transaction, and a small one as the `DATABASE_URL` user (the schema owner) for the operator
+/// paths (tokens, orgs, server secrets). The tenant role logs in with a password the owner sets
+/// on first use, so no tenant session is ever the owner's.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<AsyncPgConnection>,
+    owner: Pool<AsyncPgConnection>,
+    tenant: Pool<AsyncPgConnection>,
+    /// The owner's connection settings, from which the tenant role's are made.
+    owner_config: Arc<tokio_postgres::Config>,
+    /// The tenant role's connection settings, once its password is set.
+    tenant_login: Arc<OnceCell<tokio_postgres::Config>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("status", &self.pool.status())
-            .finish()
+            .field("owner", &self.owner.status())
+            .field("tenant", &self.tenant.status())
+            .finish_non_exhaustive()
     }
 }
 
 impl Store {
-    /// A pool of at most `max_connections` to `url` (a `postgres://` URL or `key=value` string).
-    /// Connections open lazily, so this succeeds while the database is down.
+    /// Pools to `url` (a `postgres://` URL or `key=value` string, as the schema owner): at most
+    /// `max_connections` tenant sessions and a few owner ones. Connections open lazily, so this
+    /// succeeds while the database is down; the tenant role's login is set up on first use.
     pub fn connect(url: &str, max_connections: usize) -> StoreResult<Self> {
-        // No test query on every checkout (a round trip per request): a connection that broke
-        // mid-transaction is discarded by its transaction state, and a closed one fails its
-        // next statement, which the request reports as unavailable.
-        let mut config = ManagerConfig::default();
-        config.recycling_method = RecyclingMethod::Fast;
-        // Every pooled connection gets the same statement timeout when it opens: a uniform
-        // default, not tenant state, so nothing differs between the requests that share it.
-        config.custom_setup = Box::new(|url| {
-            let url = url.to_owned();
-            Box::pin(async move {
-                let mut conn =
-                    <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await?;
-                let timeout = format!(
-                    "SET statement_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '{}ms'",
-                    STATEMENT_TIMEOUT.as_millis(),
-                    IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
-                );
-                conn.batch_execute(&timeout)
-                    .await
-                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                Ok(conn)
-            })
-        });
-        let manager =
-            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
-        let pool = Pool::builder(manager)
-            .max_size(max_connections)
-            .wait_timeout(Some(POOL_TIMEOUT))
-            .create_timeout(Some(POOL_TIMEOUT))
-            .recycle_timeout(Some(POOL_TIMEOUT))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
-            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-        Ok(Self { pool })
+        let owner_config: tokio_postgres::Config = url.parse().map_err(|error| {
+            StoreError::Invalid(format!("not a PostgreSQL connection string: {error}"))
+        })?;
+        let tenant_login = Arc::new(OnceCell::new());
+        let owner = pool(
+            owner_manager(url),
+            max_connections.clamp(1, OWNER_CONNECTIONS),
+        )?;
+        let tenant = pool(
+            tenant_manager(url, Arc::clone(&tenant_login)),
+            max_connections,
+        )?;
+        Ok(Self {
+            owner,
+            tenant,
+            owner_config: Arc::new(owner_config),
+            tenant_login,
+        })
     }
 
-    /// A transaction bound to `org`, under the tenant role.
+    /// [`Store::connect`], then the tenant role's login at once: a server reports a missing
+    /// privilege when it starts, not on its first request.
+    pub async fn open(url: &str, max_connections: usize) -> StoreResult<Self> {
+        let store = Self::connect(url, max_connections)?;
+        store.ensure_tenant_login().await?;
+        Ok(store)
+    }
+
+    /// A transaction bound to `org`, in a session logged in as the tenant role.
     pub async fn tenant(&self, org: Uuid) -> StoreResult<TenantConn> {
-        TenantConn::begin(self.pool.get().await?, org).await
+        self.ensure_tenant_login().await?;
+        TenantConn::begin(self.tenant.get().await?, org).await
     }
 
     /// A connection as the schema owner, outside any tenant: for the operator paths.
     pub(crate) async fn operator(&self) -> StoreResult<Pooled> {
-        Ok(self.pool.get().await?)
+        Ok(self.owner.get().await?)
     }
 
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
-        self.pool.get().await?.batch_execute("SELECT 1").await?;
+        self.owner.get().await?.batch_execute("SELECT 1").await?;
         Ok(())
     }
+
+    /// Sets the tenant role's password once per store; a failure is retried on the next call.
+    async fn ensure_tenant_login(&self) -> StoreResult<()> {
+        self.tenant_login
+            .get_or_try_init(|| self.enable_tenant_login())
+            .await
+            .map(|_| ())
+    }
+
+    /// Lets the tenant role log in with the hex of the shared `tenant-password` secret, so every
+    /// server on the database sets the same one.
+    async fn enable_tenant_login(&self) -> StoreResult<tokio_postgres::Config> {
+        let password = hex::encode(self.server_secret(TENANT_PASSWORD).await?);
+        let config = tenant_config(&self.owner_config, &password);
+        // Usually set already, by an earlier start or another server: nothing to change.
+        if logs_in(&config).await {
+            return Ok(config);
+        }
+        match self.set_tenant_password(&password).await {
+            Ok(()) => Ok(config),
+            // Another server's ALTER ROLE at the same moment won, with the same password.
+            Err(_) if logs_in(&config).await => Ok(config),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn set_tenant_password(&self, password: &str) -> StoreResult<()> {
+        // A SCRAM verifier, not the password: statement text may be logged.
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        let alter = format!("ALTER ROLE {TENANT_ROLE} LOGIN PASSWORD '{verifier}'");
+        let mut conn = self.operator().await?;
+        conn.batch_execute(&alter).await.map_err(login_refused)
+    }
+}
+
+/// Whether a session opens with `config`; it is closed at once.
+async fn logs_in(config: &tokio_postgres::Config) -> bool {
+    let Ok((client, connection)) = config.connect(tokio_postgres::NoTls).await else {
+        return false;
+    };
+    // Without its client the connection says goodbye (Terminate) and ends.
+    drop(client);
+    let _ = connection.await;
+    true
+}
+
+/// The owner's settings with the tenant role's user and password: host, port, database and
+/// options stay the same.
+pub(crate) fn tenant_config(
+    owner: &tokio_postgres::Config,
+    password: &str,
+) -> tokio_postgres::Config {
+    let mut config = owner.clone();
+    config.user(TENANT_ROLE).password(password);
+    config
+}
+
+/// A database's refusal to set the password, with what the operator must grant.
+fn login_refused(error: diesel::result::Error) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Database(error) => StoreError::Unavailable(format!(
+            "cannot let the tenant role {TENANT_ROLE} log in ({error}): the DATABASE_URL user \
+             needs SUPERUSER, or CREATEROLE and (PostgreSQL 16 and later) ADMIN OPTION on the \
+             role: GRANT {TENANT_ROLE} TO <that user> WITH ADMIN OPTION"
+        )),
+        other => other,
+    }
+}
+
+fn pool(
+    manager: AsyncDieselConnectionManager<AsyncPgConnection>,
+    max_size: usize,
+) -> StoreResult<Pool<AsyncPgConnection>> {
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(POOL_TIMEOUT))
+        .create_timeout(Some(POOL_TIMEOUT))
+        .recycle_timeout(Some(POOL_TIMEOUT))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|error| StoreError::Unavailable(error.to_string()))
+}
+
+/// Connections as the `url` user.
+fn owner_manager(url: &str) -> AsyncDieselConnectionManager<AsyncPgConnection> {
+    let mut config = manager_config();
+    config.custom_setup = Box::new(|url| {
+        let url = url.to_owned();
+        Box::pin(async move {
+            let conn =
+                <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await?;
+            with_session_settings(conn).await
+        })
+    });
+    AsyncDieselConnectionManager::new_with_config(url, config)
+}
+
+/// Connections as the tenant role, with the settings `login` holds once its password is set.
+fn tenant_manager(
+    url: &str,
+    login: Arc<OnceCell<tokio_postgres::Config>>,
+) -> AsyncDieselConnectionManager<AsyncPgConnection> {
+    let mut config = manager_config();
+    config.custom_setup = Box::new(move |_owner_url| {
+        let login = Arc::clone(&login);
+        Box::pin(async move {
+            // Store::tenant sets the login before it asks this pool for a connection.
+            let Some(config) = login.get() else {
+                return Err(ConnectionError::BadConnection(format!(
+                    "the tenant role {TENANT_ROLE} has no login yet"
+                )));
+            };
+            let (client, connection) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(|error| ConnectionError::BadConnection(error.to_string()))?;
+            let conn =
+                AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
+            with_session_settings(conn).await
+        })
+    });
+    // The manager's URL is the owner's; the setup above never uses it.
+    AsyncDieselConnectionManager::new_with_config(url, config)
+}
+
+fn manager_config() -> ManagerConfig<AsyncPgConnection> {
+    // No test query on every checkout (a round trip per request): a connection that broke
+    // mid-transaction is discarded by its transaction state, and a closed one fails its
+    // next statement, which the request reports as unavailable.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config
+}
+
+/// Every pooled connection gets the same timeouts when it opens: uniform defaults, not tenant
+/// state, so nothing differs between the requests that share it.
+async fn with_session_settings(mut conn: AsyncPgConnection) -> ConnectionResult<AsyncPgConnection> {
+    let timeouts = format!(
+        "SET statement_timeout = '{}ms'; SET idle_in_transaction_session_timeout = '{}ms'",
+        STATEMENT_TIMEOUT.as_millis(),
+        IDLE_IN_TRANSACTION_TIMEOUT.as_millis()
+    );
+    conn.batch_execute(&timeouts)
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
 }
 
 /// Creates database `name` (a plain identifier) through the maintenance database at
@@ -133,4 +290,64 @@ pub async fn migrate(url: &str) -> StoreResult<()> {
     })
     .await
     .map_err(|error| StoreError::Unavailable(format!("migration task failed: {error}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_postgres::config::Host;
+
+    use super::*;
+
+    fn tenant_of(owner_url: &str) -> tokio_postgres::Config {
+        let owner: tokio_postgres::Config = match owner_url.parse() {
+            Ok(config) => config,
+            Err(error) => panic!("{owner_url}: {error}"),
+        };
+        tenant_config(&owner, "00ff")
+    }
+
+    #[test]
+    fn a_url_keeps_its_server_and_database_and_takes_the_tenant_login() {
+        let tenant = tenant_of(
+            "postgres://owner:s3cret@db.example:6543/compliance?application_name=evidence",
+        );
+        assert_eq!(tenant.get_user(), Some(TENANT_ROLE));
+        assert_eq!(tenant.get_password(), Some(b"00ff".as_slice()));
+        assert_eq!(tenant.get_hosts(), [Host::Tcp("db.example".to_owned())]);
+        assert_eq!(tenant.get_ports(), [6543]);
+        assert_eq!(tenant.get_dbname(), Some("compliance"));
+        assert_eq!(tenant.get_application_name(), Some("evidence"));
+    }
+
+    #[test]
+    fn a_key_value_string_keeps_its_socket_and_database_and_takes_the_tenant_login() {
+        let tenant = tenant_of(
+            "host='/tmp/a dir/run' port=5432 user=postgres dbname='postgres' dbname='test_1' \
+             options='-c search_path=public'",
+        );
+        assert_eq!(tenant.get_user(), Some(TENANT_ROLE));
+        assert_eq!(tenant.get_password(), Some(b"00ff".as_slice()));
+        assert_eq!(
+            tenant.get_hosts(),
+            [Host::Unix(std::path::PathBuf::from("/tmp/a dir/run"))]
+        );
+        assert_eq!(tenant.get_ports(), [5432]);
+        assert_eq!(tenant.get_dbname(), Some("test_1"), "the last dbname wins");
+        assert_eq!(tenant.get_options(), Some("-c search_path=public"));
+    }
+
+    #[test]
+    fn a_refused_password_change_says_what_to_grant() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let refused = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("permission denied to alter role".to_owned()),
+        );
+        let message = login_refused(refused).to_string();
+        assert!(message.contains("permission denied"), "{message}");
+        assert!(
+            message.contains("CREATEROLE") && message.contains("WITH ADMIN OPTION"),
+            "{message}"
+        );
+    }
 }

@@ -4,7 +4,8 @@ use uuid::Uuid;
 use crate::{StoreResult, store::Pooled};
 
 /// A connection inside a transaction bound to one org: row-level security sees that org only,
-/// under the tenant role. Every tenant store function takes one, so forgetting the org cannot
+/// in a session logged in as the tenant role (which cannot become anyone else, so a `RESET
+/// ROLE` escapes nothing). Every tenant store function takes one, so forgetting the org cannot
 /// compile. Dropped without [`TenantConn::commit`] or [`TenantConn::rollback`] (a client that
 /// hung up, a cancelled future, a panic), its connection leaves the pool for good and closes,
 /// so PostgreSQL rolls the transaction back and frees its locks at once.
@@ -35,15 +36,12 @@ impl std::fmt::Debug for TenantConn {
 }
 
 impl TenantConn {
-    /// Begins the transaction, takes the tenant role and binds the org, in one round trip.
+    /// Begins the transaction and binds the org, in one round trip, on a connection from the
+    /// tenant role's pool.
     pub(crate) async fn begin(mut conn: Pooled, org: Uuid) -> StoreResult<Self> {
-        // Both settings are LOCAL: they end with the transaction, so a pooled connection never
-        // carries one tenant's org into the next. The org is a formatted UUID, never user text.
-        // `role` set through set_config is SET LOCAL ROLE: one statement binds both.
-        let begin = format!(
-            "BEGIN; SELECT set_config('role', 'compliance_app', true), \
-             set_config('app.org_id', '{org}', true)"
-        );
+        // LOCAL: the org ends with the transaction, so a pooled connection never carries one
+        // tenant's org into the next. The org is a formatted UUID, never user text.
+        let begin = format!("BEGIN; SELECT set_config('app.org_id', '{org}', true)");
         AnsiTransactionManager::begin_transaction_sql(&mut *conn, &begin).await?;
         Ok(Self {
             conn: Some(conn),

@@ -1,5 +1,7 @@
 //! The test harness: one throwaway cluster per test process (unless `DATABASE_URL` is set), a
-//! migrated template database, and a fresh database per test created from it.
+//! migrated template database, and a fresh database per test created from it. The template holds
+//! the tenant role's password secret, so every test database (and every test process sharing a
+//! `DATABASE_URL` server) sets the same password on the cluster-wide tenant role.
 
 use std::process::ChildStdin;
 use std::sync::{Mutex, OnceLock};
@@ -7,11 +9,13 @@ use std::sync::{Mutex, OnceLock};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use uuid::Uuid;
 
-use crate::embedded::{Cluster, Durability};
-use crate::{Store, migrate};
+use crate::embedded::{Cluster, Durability, hand_to_cluster_account};
+use crate::store::TENANT_PASSWORD;
+use crate::{Store, TenantConn, migrate};
 
-/// Bump when the migrations change, so a shared `DATABASE_URL` server builds a new template.
-const TEMPLATE: &str = "compliance_test_template_v4";
+/// Bump when the migrations or the template's seeded rows change, so a shared `DATABASE_URL`
+/// server builds a new template.
+const TEMPLATE: &str = "compliance_test_template_v6";
 
 /// Builds a connection string for a database on the test server.
 type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;
@@ -43,6 +47,9 @@ fn set_up() -> Server {
                 .tempdir()
                 .unwrap_or_else(|e| panic!("cannot make a temporary directory: {e}"))
                 .keep();
+            // The cluster's account (postgres, as root) owns it: the watchdog removes it all.
+            hand_to_cluster_account(&dir)
+                .unwrap_or_else(|e| panic!("cannot hand over {}: {e}", dir.display()));
             let cluster = Cluster::open(&dir, Durability::Throwaway)
                 .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL: {e}"));
             let watchdog = cluster
@@ -78,6 +85,12 @@ fn set_up() -> Server {
             migrate(&template_url)
                 .await
                 .unwrap_or_else(|e| panic!("cannot migrate the template: {e}"));
+            // Dropped before any copy: CREATE DATABASE … TEMPLATE needs it unused.
+            Store::connect(&template_url, 1)
+                .unwrap_or_else(|e| panic!("cannot pool the template: {e}"))
+                .server_secret(TENANT_PASSWORD)
+                .await
+                .unwrap_or_else(|e| panic!("cannot make the tenant password: {e}"));
         }
         admin
             .batch_execute("SELECT pg_advisory_unlock(7473)")
@@ -158,5 +171,13 @@ impl Drop for TestDb {
         if !matches!(dropped, Ok(Some(()))) {
             eprintln!("warning: could not drop test database {}", self.name);
         }
+    }
+}
+
+impl TenantConn {
+    /// The tenant session itself, for tests that try raw SQL (`RESET ROLE`, other orgs' rows)
+    /// through the tenant pool.
+    pub fn raw(&mut self) -> &mut AsyncPgConnection {
+        self.db()
     }
 }

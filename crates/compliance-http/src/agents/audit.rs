@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_store::agents;
@@ -14,6 +15,7 @@ use validator::Validate;
 
 use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, time};
 use crate::{ApiError, ApiResult, AppState, limits, missing};
 
@@ -137,14 +139,16 @@ pub async fn append(
     let entry: AuditEntry = json_body(&req, &body)?;
     entry.validate().map_err(|e| invalid(&e))?;
     let event = entry.into_event("")?;
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let stored = async {
-        agents::get(&mut conn, event.asset_id).await?;
-        events::append(&mut conn, &event).await
-    }
-    .await;
-    let stored = conn.end(stored).await.map_err(missing("agent"))?;
-    Ok(HttpResponse::Created().json(entry_json(&stored)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let stored = async {
+            agents::get(&mut *conn, event.asset_id).await?;
+            events::append(&mut *conn, &event).await
+        }
+        .await
+        .map_err(missing("agent"))?;
+        Written::new(StatusCode::CREATED, &entry_json(&stored))
+    })
+    .await
 }
 
 /// POST /v1/audit/batch: up to 10,000 entries in one transaction, all or nothing.
@@ -170,16 +174,18 @@ pub async fn append_batch(
         .map(|(i, entry)| entry.into_event(&format!("entries[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
     let agents_named: BTreeSet<Uuid> = events.iter().map(|e| e.asset_id).collect();
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let stored = async {
-        for agent in &agents_named {
-            agents::get(&mut conn, *agent).await?;
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let appended = async {
+            for agent in &agents_named {
+                agents::get(&mut *conn, *agent).await?;
+            }
+            events::append_many(&mut *conn, &events).await
         }
-        events::append_many(&mut conn, &events).await
-    }
-    .await;
-    let appended = conn.end(stored).await.map_err(missing("agent"))?;
-    Ok(HttpResponse::Created().json(json!({ "appended": appended })))
+        .await
+        .map_err(missing("agent"))?;
+        Written::new(StatusCode::CREATED, &json!({ "appended": appended }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,6 @@
 //! The Compliance API of seed 000: generate, list, read, and download as PDF.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::web::{self, Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use super::limit_offset;
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, uuid};
 use crate::{ApiError, ApiResult, AppState, missing};
 
@@ -67,16 +69,18 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     caller.may(Action::GeneratePackages)?;
     let request: GenerateRequest = json_body(&req, &body)?;
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let generated = generate(
-        &mut conn,
-        request.agent_id,
-        caller.0.token,
-        OffsetDateTime::now_utc(),
-    )
-    .await;
-    let package = conn.end(generated).await.map_err(missing("agent"))?;
-    Ok(HttpResponse::Created().json(package_json(&package, true)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let package = generate(
+            &mut *conn,
+            request.agent_id,
+            caller.0.token,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(missing("agent"))?;
+        Written::new(StatusCode::CREATED, &package_json(&package, true))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,7 +235,7 @@ async fn render_and_keep(
     .map_err(|error| {
         tracing::error!(%error, "PDF rendering failed");
         ApiError::new(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::INTERNAL_SERVER_ERROR,
             "the PDF could not be rendered",
         )
     })?;

@@ -1,5 +1,6 @@
 //! Agents, their connector configurations and policy rules.
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_store::StoreError;
@@ -13,6 +14,7 @@ use validator::Validate;
 
 use super::{invalid, limit_offset, one_of};
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, uuid};
 use crate::{ApiResult, AppState, missing};
 
@@ -116,10 +118,11 @@ pub async fn create_agent(
         permitted_data_types: request.declared_intent.permitted_data_types,
         max_actions_per_hour: request.declared_intent.max_actions_per_hour,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let created = agents::create(&mut conn, &agent).await;
-    let created = conn.end(created).await?;
-    Ok(HttpResponse::Created().json(agent_json(&created)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let created = agents::create(&mut *conn, &agent).await?;
+        Written::new(StatusCode::CREATED, &agent_json(&created))
+    })
+    .await
 }
 
 /// GET /v1/agents/{id}
@@ -213,20 +216,21 @@ pub async fn create_connector(
         region: request.region,
         permitted_operations: request.permitted_operations,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let created = async {
-        agents::get(&mut conn, connector.agent_id).await?;
-        let (_, configured) = connectors::page(&mut conn, Some(connector.agent_id), 1, 0).await?;
-        if configured >= MAX_CONNECTORS_PER_AGENT {
-            return Err(StoreError::Invalid(format!(
-                "agent_id: the agent already has {MAX_CONNECTORS_PER_AGENT} connectors, the most one may have"
-            )));
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let created = async {
+            agents::get(&mut *conn, connector.agent_id).await?;
+            let (_, configured) = connectors::page(&mut *conn, Some(connector.agent_id), 1, 0).await?;
+            if configured >= MAX_CONNECTORS_PER_AGENT {
+                return Err(StoreError::Invalid(format!(
+                    "agent_id: the agent already has {MAX_CONNECTORS_PER_AGENT} connectors, the most one may have"
+                )));
+            }
+            connectors::create(&mut *conn, &connector).await
         }
-        connectors::create(&mut conn, &connector).await
-    }
-    .await;
-    let created = conn.end(created).await.map_err(missing("agent"))?;
-    Ok(HttpResponse::Created().json(connector_json(&created)))
+        .await.map_err(missing("agent"))?;
+        Written::new(StatusCode::CREATED, &connector_json(&created))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,23 +308,25 @@ pub async fn create_rule(
         action_pattern: request.action_pattern,
         risk_threshold: request.risk_threshold,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let created = async {
-        if let Some(agent) = rule.agent_id {
-            agents::get(&mut conn, agent).await?;
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let created = async {
+            if let Some(agent) = rule.agent_id {
+                agents::get(&mut *conn, agent).await?;
+            }
+            // An agent's own rules and the org-wide ones all reach its package.
+            let (_, existing) = rules::page(&mut *conn, rule.agent_id, 1, 0).await?;
+            if existing >= MAX_RULES {
+                return Err(StoreError::Invalid(format!(
+                    "agent_id: {MAX_RULES} policy rules already apply, the most there may be"
+                )));
+            }
+            rules::create(&mut *conn, &rule).await
         }
-        // An agent's own rules and the org-wide ones all reach its package.
-        let (_, existing) = rules::page(&mut conn, rule.agent_id, 1, 0).await?;
-        if existing >= MAX_RULES {
-            return Err(StoreError::Invalid(format!(
-                "agent_id: {MAX_RULES} policy rules already apply, the most there may be"
-            )));
-        }
-        rules::create(&mut conn, &rule).await
-    }
-    .await;
-    let created = conn.end(created).await.map_err(missing("agent"))?;
-    Ok(HttpResponse::Created().json(rule_json(&created)))
+        .await
+        .map_err(missing("agent"))?;
+        Written::new(StatusCode::CREATED, &rule_json(&created))
+    })
+    .await
 }
 
 /// GET /v1/policies?agent_id=&limit=&offset=: in creation order, with the total.

@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_core::Attributes;
@@ -8,6 +9,7 @@ use uuid::Uuid;
 
 use super::{listing, wants_total};
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::paging::{self, DEFAULT_PAGE_SIZE};
 use crate::request::{json_body, query_pairs, rfc3339, unknown_parameter, uuid};
 use crate::{ApiResult, AppState, limits, missing};
@@ -63,10 +65,11 @@ pub async fn create(
         attributes: request.attributes,
         behaviours: request.behaviours,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let created = assets::create(&mut conn, &asset).await;
-    let created = conn.end(created).await?;
-    Ok(HttpResponse::Ok().json(asset_json(caller.org(), &created)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let created = assets::create(&mut *conn, &asset).await?;
+        Written::new(StatusCode::OK, &asset_json(caller.org(), &created))
+    })
+    .await
 }
 
 pub async fn read(
@@ -91,6 +94,8 @@ struct Page {
 }
 
 impl paging::PageState for Page {
+    const LISTING: &'static str = "assets";
+
     fn page_size(&self) -> i64 {
         self.page_size
     }
@@ -123,7 +128,9 @@ pub async fn list(
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    let page = paging::resume(page, token, size, |p, n| p.page_size = n)?;
+    let page = state
+        .page_tokens
+        .resume(caller.org(), page, token, size, |p, n| p.page_size = n)?;
     if page.unconfirmed {
         let total = wants_total(&req).then_some(0);
         return Ok(listing(
@@ -150,10 +157,13 @@ pub async fn list(
     let (found, total) = conn.end(found).await?;
     let (found, more) = paging::take(found, page.page_size);
     let next_page_token = match (more, found.last()) {
-        (true, Some(last)) => paging::encode(&Page {
-            after_seq: last.seq,
-            ..page
-        }),
+        (true, Some(last)) => state.page_tokens.seal(
+            caller.org(),
+            &Page {
+                after_seq: last.seq,
+                ..page
+            },
+        )?,
         _ => String::new(),
     };
     let assets: Vec<Value> = found.iter().map(|a| asset_json(caller.org(), a)).collect();

@@ -22,6 +22,18 @@ struct Page {
     page_size: i64,
 }
 
+impl paging::PageState for Page {
+    const LISTING: &'static str = "compliance";
+
+    fn page_size(&self) -> i64 {
+        self.page_size
+    }
+
+    fn position(&self) -> i64 {
+        self.offset
+    }
+}
+
 /// GET /archivist/v1/compliance/assets/{uuid}?compliant_at=<RFC 3339>
 pub async fn check(
     caller: Caller,
@@ -45,7 +57,7 @@ pub async fn check(
     // event recorded a moment ago counts (docs/policies.md, "The instant of a check").
     let now = || microseconds(OffsetDateTime::now_utc());
     let mut page = match token.filter(|t| !t.is_empty()) {
-        Some(token) => paging::decode(&token)?,
+        Some(token) => state.page_tokens.open(caller.org(), &token)?,
         None => Page {
             at: at.unwrap_or_else(now).unix_timestamp_nanos(),
             offset: 0,
@@ -87,11 +99,14 @@ pub async fn check(
         .collect();
     let more = end < answer.statements.len();
     let next_page_token = if more {
-        paging::encode(&Page {
-            at: at.unix_timestamp_nanos(),
-            offset: end as i64,
-            page_size: page.page_size,
-        })
+        state.page_tokens.seal(
+            caller.org(),
+            &Page {
+                at: at.unix_timestamp_nanos(),
+                offset: end as i64,
+                page_size: page.page_size,
+            },
+        )?
     } else {
         String::new()
     };

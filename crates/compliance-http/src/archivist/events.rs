@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_core::{Attributes, correlation_value};
@@ -9,6 +10,7 @@ use uuid::Uuid;
 
 use super::{listing, wants_total};
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::paging::{self, DEFAULT_PAGE_SIZE};
 use crate::request::{json_body, query_pairs, rfc3339, time, unknown_parameter, uuid};
 use crate::{ApiResult, AppState, limits, missing};
@@ -108,15 +110,17 @@ pub async fn create(
         principal_declared,
         audit: AuditFields::default(),
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let appended = async {
-        // The asset must be the caller's: another org's is as missing as an unknown one.
-        assets::get(&mut conn, asset_id).await?;
-        events::append(&mut conn, &event).await
-    }
-    .await;
-    let appended = conn.end(appended).await.map_err(missing("asset"))?;
-    Ok(HttpResponse::Ok().json(event_json(caller.org(), &appended)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let appended = async {
+            // The asset must be the caller's: another org's is as missing as an unknown one.
+            assets::get(&mut *conn, asset_id).await?;
+            events::append(&mut *conn, &event).await
+        }
+        .await
+        .map_err(missing("asset"))?;
+        Written::new(StatusCode::OK, &event_json(caller.org(), &appended))
+    })
+    .await
 }
 
 pub async fn read(
@@ -143,6 +147,8 @@ struct Page {
 }
 
 impl paging::PageState for Page {
+    const LISTING: &'static str = "events";
+
     fn page_size(&self) -> i64 {
         self.page_size
     }
@@ -181,7 +187,9 @@ pub async fn list(
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    let page = paging::resume(page, token, size, |p, n| p.page_size = n)?;
+    let page = state
+        .page_tokens
+        .resume(caller.org(), page, token, size, |p, n| p.page_size = n)?;
     if page.unconfirmed {
         let total = wants_total(&req).then_some(0);
         return Ok(listing(
@@ -213,10 +221,13 @@ pub async fn list(
     let (found, total) = conn.end(found).await.map_err(missing("asset"))?;
     let (found, more) = paging::take(found, page.page_size);
     let next_page_token = if more {
-        paging::encode(&Page {
-            offset: page.offset + page.page_size,
-            ..page
-        })
+        state.page_tokens.seal(
+            caller.org(),
+            &Page {
+                offset: page.offset + page.page_size,
+                ..page
+            },
+        )?
     } else {
         String::new()
     };

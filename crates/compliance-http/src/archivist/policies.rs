@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_core::{PolicyBody, PolicySpec};
@@ -7,6 +8,7 @@ use serde_json::json;
 
 use super::{listing, wants_total};
 use crate::auth::{Action, Caller};
+use crate::idempotent::{self, Written};
 use crate::paging::{self, DEFAULT_PAGE_SIZE};
 use crate::request::{check_json, query_pairs, unknown_parameter, uuid};
 use crate::{ApiError, ApiResult, AppState, missing};
@@ -22,6 +24,8 @@ struct Page {
 }
 
 impl paging::PageState for Page {
+    const LISTING: &'static str = "compliance_policies";
+
     fn page_size(&self) -> i64 {
         self.page_size
     }
@@ -41,10 +45,11 @@ pub async fn create(
     caller.may(Action::AdministerPolicies)?;
     check_json(&req, &body)?;
     let spec = PolicySpec::from_json(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let stored = policies::create(&mut conn, &spec).await;
-    let stored = conn.end(stored).await?;
-    Ok(HttpResponse::Ok().json(PolicyBody::from(&stored.policy)))
+    idempotent::write(&state, &caller, &req, &body, async |conn| {
+        let stored = policies::create(&mut *conn, &spec).await?;
+        Written::new(StatusCode::OK, &PolicyBody::from(&stored.policy))
+    })
+    .await
 }
 
 /// GET /archivist/v1/compliance_policies/{uuid}
@@ -102,7 +107,9 @@ pub async fn list(
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    let page = paging::resume(page, token, size, |p, n| p.page_size = n)?;
+    let page = state
+        .page_tokens
+        .resume(caller.org(), page, token, size, |p, n| p.page_size = n)?;
     let query = PolicyQuery {
         compliance_type: page.compliance_type.clone(),
         display_name: page.display_name.clone(),
@@ -124,10 +131,13 @@ pub async fn list(
     let (found, total) = conn.end(found).await?;
     let (found, more) = paging::take(found, page.page_size);
     let next_page_token = match (more, found.last()) {
-        (true, Some(last)) => paging::encode(&Page {
-            after_seq: last.seq,
-            ..page
-        }),
+        (true, Some(last)) => state.page_tokens.seal(
+            caller.org(),
+            &Page {
+                after_seq: last.seq,
+                ..page
+            },
+        )?,
         _ => String::new(),
     };
     let bodies: Vec<PolicyBody> = found

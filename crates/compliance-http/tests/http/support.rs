@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use compliance_http::paging::PAGE_TOKEN_SECRET;
 use compliance_http::{AppState, catch_panics, configure, error_shape, refuse_nul_in_query};
 use compliance_store::testing::TestDb;
 use compliance_store::{Role, Store};
@@ -36,6 +37,9 @@ macro_rules! reply {
         }
     }};
 }
+
+/// How long a test waits for an answer: generous, so a loaded runner is slow, not failing.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// A response as the tests look at it.
 #[derive(Debug)]
@@ -90,7 +94,7 @@ impl Server {
                 );
             }
         }
-        let base = serve(db.store.clone());
+        let base = serve(db.store.clone()).await;
         Self {
             base,
             db,
@@ -114,7 +118,7 @@ impl Server {
         let mut request = self
             .client
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .timeout(std::time::Duration::from_secs(30));
+            .timeout(PATIENCE);
         if let Some(token) = token {
             request = request.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -135,7 +139,8 @@ impl Server {
     ) -> Reply {
         let mut request = self
             .client
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .timeout(PATIENCE);
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
@@ -147,6 +152,7 @@ impl Server {
         let mut response = self
             .client
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .timeout(PATIENCE)
             .insert_header(("Authorization", authorization))
             .send()
             .await
@@ -165,8 +171,13 @@ impl Server {
 }
 
 /// Serves the app on 127.0.0.1 and an ephemeral port; the base URL.
-pub fn serve(store: Store) -> String {
-    let state = AppState::new(store);
+pub async fn serve(store: Store) -> String {
+    let page_key = store.server_secret(PAGE_TOKEN_SECRET).await.unwrap();
+    serve_state(AppState::new(store, page_key))
+}
+
+/// Serves `state` on 127.0.0.1 and an ephemeral port; the base URL.
+pub fn serve_state(state: web::Data<AppState>) -> String {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(error_shape())

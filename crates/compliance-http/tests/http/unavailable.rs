@@ -17,7 +17,7 @@ async fn a_database_outage_is_503_with_retry_after_and_the_server_recovers() {
     let org = store.ensure_organization("acme").await.unwrap();
     let used = store.issue_token(org.id, Role::Admin).await.unwrap().secret;
     let fresh = store.issue_token(org.id, Role::Admin).await.unwrap().secret;
-    let base = serve(store);
+    let base = serve(store).await;
     let client = awc::Client::default();
     let get = |path: &str, token: &str| {
         client
@@ -32,7 +32,7 @@ async fn a_database_outage_is_503_with_retry_after_and_the_server_recovers() {
 
     cluster.stop().unwrap();
     for token in [&used, &fresh] {
-        // `used` is cached (the handler's query fails); `fresh` is not (authentication fails).
+        // Neither is served from a cache: a server that cannot hear revocations caches nothing.
         let mut response = get("/archivist/v2/assets", token).await.unwrap();
         assert_eq!(response.status(), 503, "token cached: {}", token == &used);
         assert!(response.headers().get("retry-after").is_some());

@@ -7,10 +7,12 @@ pub mod connectors;
 pub mod events;
 pub mod figures;
 pub mod generation;
+pub mod idempotency;
 pub mod orgs;
 pub mod packages;
 pub mod pdfs;
 pub mod policies;
+pub mod revocations;
 pub mod rules;
 pub mod secrets;
 

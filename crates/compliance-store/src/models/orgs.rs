@@ -4,10 +4,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::models::revocations;
 use crate::schema::{api_tokens, organizations};
 use crate::{Store, StoreError, StoreResult, TenantConn};
 
@@ -152,17 +153,21 @@ impl Store {
             .transpose()
     }
 
-    /// Revokes a token by id; later requests with it are unauthenticated.
+    /// Revokes a token by id; later requests with it are unauthenticated. The same transaction
+    /// announces it, so every server's cache forgets the token once the revoke commits.
     pub async fn revoke_token(&self, id: Uuid) -> StoreResult<()> {
         let mut conn = self.operator().await?;
-        let revoked = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
-            .set(api_tokens::revoked.eq(true))
-            .execute(&mut conn)
-            .await?;
-        if revoked == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        conn.transaction(async |conn| {
+            let revoked = diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+                .set(api_tokens::revoked.eq(true))
+                .execute(conn)
+                .await?;
+            if revoked == 0 {
+                return Err(StoreError::NotFound);
+            }
+            revocations::announce(conn, id).await
+        })
+        .await
     }
 }
 

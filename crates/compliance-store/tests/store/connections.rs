@@ -111,3 +111,35 @@ async fn pooled_sessions_end_a_transaction_left_idle() {
         )
     );
 }
+
+#[tokio::test]
+async fn operator_paths_have_their_own_pool_beside_the_tenant_sessions() {
+    let world = World::new().await;
+    // One tenant session, held: the owner's pool still serves token lookups and new orgs.
+    let store = Store::connect(&world.db.url, 1).unwrap();
+    let held = store.tenant(world.acme.id).await.unwrap();
+    let token = store
+        .issue_token(world.acme.id, compliance_store::Role::Viewer)
+        .await
+        .unwrap();
+    let principal = store.authenticate(&token.secret).await.unwrap();
+    assert_eq!(principal.map(|p| p.org), Some(world.acme.id));
+    store.ensure_organization("initech").await.unwrap();
+    held.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn open_sets_up_the_tenant_login_before_the_first_request() {
+    let world = World::new().await;
+    let store = Store::open(&world.db.url, 1).await.unwrap();
+    let mut conn = store.tenant(world.acme.id).await.unwrap();
+    assert_eq!(
+        compliance_store::orgs::current(&mut conn).await.unwrap(),
+        world.acme
+    );
+    conn.commit().await.unwrap();
+    assert!(matches!(
+        Store::open("host=/nonexistent port=5 user=nobody dbname=none", 1).await,
+        Err(StoreError::Unavailable(_))
+    ));
+}

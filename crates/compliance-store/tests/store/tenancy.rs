@@ -1,5 +1,7 @@
 //! Tenancy proven at the database level: raw SQL under the tenant role, whatever the WHERE says.
 
+use diesel_async::RunQueryDsl;
+
 use crate::support::*;
 
 #[tokio::test]
@@ -9,12 +11,12 @@ async fn the_tenant_role_cannot_bypass_row_level_security_and_owns_nothing() {
     let bypass = count(
         &mut conn,
         "SELECT count(*) AS n FROM pg_roles WHERE rolname = 'compliance_app' \
-         AND NOT rolsuper AND NOT rolbypassrls AND NOT rolcanlogin",
+         AND NOT rolsuper AND NOT rolbypassrls AND NOT rolcreaterole AND NOT rolcreatedb",
     )
     .await;
     assert_eq!(
         bypass, 1,
-        "compliance_app must be neither superuser nor BYPASSRLS"
+        "compliance_app must be neither superuser nor BYPASSRLS, and create nothing"
     );
     let owned = count(
         &mut conn,
@@ -22,19 +24,21 @@ async fn the_tenant_role_cannot_bypass_row_level_security_and_owns_nothing() {
     )
     .await;
     assert_eq!(owned, 0);
-    let tables = [
-        "organizations",
-        "api_tokens",
-        "assets",
-        "events",
-        "compliance_policies",
-        "agents",
-        "connectors",
-        "policy_rules",
-        "compliance_packages",
-        "package_pdfs",
-    ];
-    for table in tables {
+    // Every table holding an org's rows, found from the schema so a new one cannot be missed.
+    let mut tables: Vec<String> = diesel::sql_query(
+        "SELECT table_name AS name FROM information_schema.columns \
+         WHERE table_schema = 'public' AND column_name = 'org_id' ORDER BY 1",
+    )
+    .load::<Name>(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|n| n.name)
+    .collect();
+    assert!(tables.len() >= 10, "{tables:?}");
+    assert!(tables.iter().any(|t| t == "idempotency_keys"), "{tables:?}");
+    tables.push("organizations".to_owned());
+    for table in &tables {
         let forced = count(
             &mut conn,
             &format!(
@@ -192,4 +196,10 @@ async fn the_store_answers_not_found_for_another_orgs_rows() {
     compliance_store::assets::create(&mut acme, &mine)
         .await
         .unwrap();
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }
