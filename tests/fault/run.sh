@@ -115,9 +115,10 @@ echo "external: $(cat "$work/external.json")"
 # Embedded: the server's own cluster, killed under it; the server restarts it.
 start_server "$work/var-embedded"
 agent=$(new_agent "$work/var-embedded")
-embedded_pgdata=$(python3 -c 'import sys, pathlib; print(next(pathlib.Path(sys.argv[1]).glob("**/postmaster.pid")).parent)' "$work/var-embedded" 2>/dev/null ||
-    grep -o 'cluster in [^ ]*' "$work/var-embedded.stdout" | head -n 1 | cut -d' ' -f3)
-socket=$(grep -h '^unix_socket_directories' "$embedded_pgdata/postgresql.conf" | tail -n 1 | cut -d"'" -f2)
+# The cluster's home holds postgres/ (its data) and run/ (its socket), wherever it was placed.
+embedded_pgdata=$(dirname "$(find "$work/var-embedded" /var/lib/compliance -name postmaster.pid \
+    -path '*/postgres/*' -newer "$work/var-external.log" 2>/dev/null | head -n 1)")
+socket=$(dirname "$embedded_pgdata")/run
 export FAULT_PSQL="[\"$bindir/psql\", \"host=$socket port=5432 user=postgres dbname=compliance\"]"
 echo "embedded: $kills kills over ${seconds}s of load" >&2
 run_load embedded "$(cat "$work/var-embedded/admin-token")" "$agent" "$embedded_pgdata" none

@@ -2,6 +2,8 @@
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use compliance_store::embedded::{Cluster, Durability};
 use compliance_store::{Role, Store, ensure_database, migrate};
@@ -17,7 +19,8 @@ const ADMIN_TOKEN: &str = "admin-token";
 /// if this process started it).
 pub struct Database {
     url: String,
-    cluster: Option<Cluster>,
+    /// Shared with the task that keeps it up ([`Database::supervise`]).
+    cluster: Option<Arc<Mutex<Cluster>>>,
 }
 
 impl Database {
@@ -49,7 +52,7 @@ impl Database {
                     .map_err(|e| format!("cannot create the database: {e}"))?;
                 Self {
                     url: cluster.url(DATABASE),
-                    cluster: Some(cluster),
+                    cluster: Some(Arc::new(Mutex::new(cluster))),
                 }
             }
         };
@@ -71,13 +74,43 @@ impl Database {
         }
     }
 
+    /// Keeps the embedded cluster up while the server runs: once a second, a cluster this
+    /// process started whose postmaster has gone (killed, crashed) is started again, so the
+    /// server answers 503 meanwhile and recovers by itself (`docs/reliability.md`). With
+    /// `DATABASE_URL` the database is someone else's to restart: nothing to do.
+    pub fn supervise(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let cluster = self.cluster.clone()?;
+        Some(tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                let cluster = cluster.clone();
+                let revived = tokio::task::spawn_blocking(move || match cluster.lock() {
+                    Ok(mut cluster) => cluster.revive().map_err(|e| e.to_string()),
+                    Err(_) => Err("the cluster's lock was poisoned".to_owned()),
+                })
+                .await;
+                match revived {
+                    Ok(Ok(true)) => {
+                        tracing::warn!("the embedded database had stopped; started it again");
+                    }
+                    Ok(Ok(false)) => {}
+                    Ok(Err(error)) => tracing::warn!(%error, "the embedded database is down"),
+                    Err(error) => tracing::warn!(%error, "the supervision task failed"),
+                }
+            }
+        }))
+    }
+
     /// Stops the embedded cluster if this process started it.
     pub async fn close(self) -> Result<(), String> {
-        if let Some(mut cluster) = self.cluster {
-            tokio::task::spawn_blocking(move || cluster.stop())
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+        if let Some(cluster) = self.cluster {
+            tokio::task::spawn_blocking(move || match cluster.lock() {
+                Ok(mut cluster) => cluster.stop().map_err(|e| e.to_string()),
+                Err(_) => Err("the cluster's lock was poisoned".to_owned()),
+            })
+            .await
+            .map_err(|e| e.to_string())??;
         }
         Ok(())
     }

@@ -99,7 +99,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::open(database.url(), 16)
         .await
         .map_err(|e| e.to_string())?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Only a server keeps its cluster up; a one-shot command leaves it as it found it.
+    let supervisor = matches!(command, Command::Serve | Command::Demo)
+        .then(|| database.supervise())
+        .flatten();
+    match command {
         Command::Serve => serve(&cli.data_dir, cli.listen, store, database.url()).await?,
         Command::Migrate => eprintln!("migrations applied"),
         Command::Demo => {
@@ -131,6 +136,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             })?;
             eprintln!("token {token_id} revoked");
         }
+    }
+    if let Some(supervisor) = supervisor {
+        supervisor.abort();
     }
     database.close().await
 }

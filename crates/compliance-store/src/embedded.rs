@@ -354,6 +354,17 @@ impl Cluster {
         own(&path, 0o600, self.run_as)
     }
 
+    /// Starts the cluster again if this process started it and its postmaster has gone (killed,
+    /// crashed); whether it had to. While the dead postmaster's backends are still leaving,
+    /// the start fails, and the next call tries again.
+    pub fn revive(&mut self) -> Result<bool> {
+        if !self.started_here || self.is_running() {
+            return Ok(false);
+        }
+        self.start()?;
+        Ok(true)
+    }
+
     fn is_running(&self) -> bool {
         self.command(self.binaries.tool("pg_ctl"))
             .arg("-D")
