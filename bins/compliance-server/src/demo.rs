@@ -69,7 +69,9 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
     let pdf_path = dir.join(format!("compliance-{AGENT}-v{}.pdf", package.version));
     let body = serde_json::to_vec_pretty(&json!({
         "id": package.id, "org_id": package.org_id, "agent_id": package.agent_id,
-        "generated_by": package.generated_by, "generated_at": package.generated_at.to_string(),
+        "generated_by": package.generated_by,
+        "generated_at": package.generated_at.format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| e.to_string())?,
         "version": package.version, "content_sha256": package.content_sha256,
         "previous_sha256": package.previous_sha256, "content": package.content,
     }))

@@ -9,6 +9,31 @@ use crate::{StoreResult, store::Pooled};
 /// compile. Dropped without [`TenantConn::commit`] or [`TenantConn::rollback`] (a client that
 /// hung up, a cancelled future, a panic), its connection leaves the pool for good and closes,
 /// so PostgreSQL rolls the transaction back and frees its locks at once.
+///
+/// A store function takes a `TenantConn`, which only [`crate::Store::tenant`] makes:
+///
+/// ```no_run
+/// # async fn f(store: &compliance_store::Store, org: uuid::Uuid) -> compliance_store::StoreResult<()> {
+/// let mut conn = store.tenant(org).await?;
+/// compliance_store::agents::get(&mut conn, uuid::Uuid::nil()).await?;
+/// # Ok(()) }
+/// ```
+///
+/// so a query without an org does not compile, whether it is handed a raw connection:
+///
+/// ```compile_fail,E0308
+/// # async fn f(conn: &mut diesel_async::AsyncPgConnection) {
+/// compliance_store::agents::get(conn, uuid::Uuid::nil()).await;
+/// # }
+/// ```
+///
+/// or reaches for the raw connection inside one:
+///
+/// ```compile_fail,E0624
+/// # async fn f(conn: &mut compliance_store::TenantConn) {
+/// let raw: &mut diesel_async::AsyncPgConnection = conn.db();
+/// # }
+/// ```
 pub struct TenantConn {
     /// `None` once the transaction has ended and the connection went back to the pool.
     conn: Option<Pooled>,

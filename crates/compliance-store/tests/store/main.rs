@@ -10,6 +10,7 @@ mod chain;
 mod compliance;
 mod connections;
 mod embedded;
+mod figures;
 mod generation;
 mod idempotency;
 mod orgs;
