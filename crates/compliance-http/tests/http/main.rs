@@ -14,3 +14,4 @@ mod permissions;
 mod proxy;
 mod tokens;
 mod unavailable;
+mod v1_permissions;
