@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{invalid, limit_offset, one_of};
+use super::{invalid, known_agent, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, time};
@@ -219,12 +219,13 @@ pub async fn list(
     };
     let mut conn = state.store.tenant(caller.org()).await?;
     let found = async {
+        known_agent(&mut conn, filter.asset_id).await?;
         let entries = events::list(&mut conn, &filter).await?;
         let total = events::count(&mut conn, &filter).await?;
         Ok::<_, compliance_store::StoreError>((entries, total))
     }
     .await;
-    let (entries, total) = conn.end(found).await?;
+    let (entries, total) = conn.end(found).await.map_err(missing("agent"))?;
     let entries: Vec<Value> = entries.iter().map(entry_json).collect();
     Ok(HttpResponse::Ok().json(json!({ "entries": entries, "total": total })))
 }

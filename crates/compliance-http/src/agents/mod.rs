@@ -5,6 +5,8 @@ pub mod audit;
 pub mod packages;
 pub mod registry;
 
+use compliance_store::{StoreResult, TenantConn, agents};
+use uuid::Uuid;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::ApiError;
@@ -70,4 +72,13 @@ pub(crate) fn limit_offset(
         return Err(ApiError::bad_request("offset: zero or more"));
     }
     Ok((limit, offset))
+}
+
+/// A list filtered by an agent names one of the caller's: another org's, or none, is a 404
+/// (exactly alike), never an empty list that looks like an agent without entries.
+pub(crate) async fn known_agent(conn: &mut TenantConn, agent: Option<Uuid>) -> StoreResult<()> {
+    if let Some(agent) = agent {
+        agents::get(conn, agent).await?;
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::limit_offset;
+use super::{known_agent, limit_offset};
 use crate::auth::{Action, Caller};
 use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, uuid};
@@ -99,8 +99,12 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = limit_offset(query.limit, query.offset)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let listed = packages::list(&mut conn, query.agent_id, limit, offset).await;
-    let (listed, total) = conn.end(listed).await?;
+    let listed = async {
+        known_agent(&mut conn, query.agent_id).await?;
+        packages::list(&mut conn, query.agent_id, limit, offset).await
+    }
+    .await;
+    let (listed, total) = conn.end(listed).await.map_err(missing("agent"))?;
     let packages: Vec<Value> = listed.iter().map(|p| package_json(p, false)).collect();
     Ok(HttpResponse::Ok().json(json!({ "packages": packages, "total": total })))
 }

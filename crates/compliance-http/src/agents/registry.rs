@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{invalid, limit_offset, one_of};
+use super::{invalid, known_agent, limit_offset, one_of};
 use crate::auth::{Action, Caller};
 use crate::idempotent::{self, Written};
 use crate::request::{json_body, rfc3339, uuid};
@@ -60,7 +60,10 @@ pub struct DeclaredIntent {
     #[validate(custom(function = "valid_names"))]
     pub permitted_systems: Vec<String>,
     #[serde(default)]
-    #[validate(custom(function = "valid_operations"))]
+    #[validate(
+        custom(function = "valid_operations"),
+        custom(function = "valid_names")
+    )]
     pub permitted_actions: Vec<String>,
     #[serde(default)]
     #[validate(custom(function = "valid_names"))]
@@ -177,7 +180,10 @@ pub struct ConnectorRequest {
     #[validate(length(max = 100))]
     pub region: String,
     #[serde(default)]
-    #[validate(custom(function = "valid_operations"))]
+    #[validate(
+        custom(function = "valid_operations"),
+        custom(function = "valid_names")
+    )]
     pub permitted_operations: Vec<String>,
 }
 
@@ -219,6 +225,7 @@ pub async fn create_connector(
     idempotent::write(&state, &caller, &req, &body, async |conn| {
         let created = async {
             agents::get(&mut *conn, connector.agent_id).await?;
+            agents::lock_inventory(&mut *conn, connector.agent_id).await?;
             let (_, configured) = connectors::page(&mut *conn, Some(connector.agent_id), 1, 0).await?;
             if configured >= MAX_CONNECTORS_PER_AGENT {
                 return Err(StoreError::Invalid(format!(
@@ -249,8 +256,12 @@ pub async fn list_connectors(
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = limit_offset(query.limit, query.offset)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let listed = connectors::page(&mut conn, query.agent_id, limit, offset).await;
-    let (listed, total) = conn.end(listed).await?;
+    let listed = async {
+        known_agent(&mut conn, query.agent_id).await?;
+        connectors::page(&mut conn, query.agent_id, limit, offset).await
+    }
+    .await;
+    let (listed, total) = conn.end(listed).await.map_err(missing("agent"))?;
     let connectors: Vec<Value> = listed.iter().map(connector_json).collect();
     Ok(HttpResponse::Ok().json(json!({ "total": total, "connectors": connectors })))
 }
@@ -314,6 +325,8 @@ pub async fn create_rule(
                 agents::get(&mut *conn, agent).await?;
             }
             // An agent's own rules and the org-wide ones all reach its package.
+            let scope = rule.agent_id.unwrap_or(conn.org());
+            agents::lock_inventory(&mut *conn, scope).await?;
             let (_, existing) = rules::page(&mut *conn, rule.agent_id, 1, 0).await?;
             if existing >= MAX_RULES {
                 return Err(StoreError::Invalid(format!(
@@ -337,8 +350,12 @@ pub async fn list_rules(
 ) -> ApiResult<HttpResponse> {
     let (limit, offset) = limit_offset(query.limit, query.offset)?;
     let mut conn = state.store.tenant(caller.org()).await?;
-    let listed = rules::page(&mut conn, query.agent_id, limit, offset).await;
-    let (listed, total) = conn.end(listed).await?;
+    let listed = async {
+        known_agent(&mut conn, query.agent_id).await?;
+        rules::page(&mut conn, query.agent_id, limit, offset).await
+    }
+    .await;
+    let (listed, total) = conn.end(listed).await.map_err(missing("agent"))?;
     let rules: Vec<Value> = listed.iter().map(rule_json).collect();
     Ok(HttpResponse::Ok().json(json!({ "total": total, "policies": rules })))
 }

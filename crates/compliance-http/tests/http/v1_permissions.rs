@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-use Role::{Admin, Auditor, Deployer, Viewer};
+use Role::{Admin, Auditor, Deployer};
 
 /// Every role: every `GET /v1/…` is open to all of them.
 const ANY: &[Role] = &Role::ALL;
@@ -234,12 +234,7 @@ fn naming(agent: &str, package: &str, own_agent: &str) -> Vec<Route> {
         Route::read(format!("/v1/agents/{agent}/chain")),
         Route::read(format!("/v1/compliance/{package}")),
         Route::read(format!("/v1/compliance/{package}/pdf")),
-        Route::write(
-            "/v1/connectors",
-            connector(agent),
-            &[Admin, Deployer],
-            none,
-        ),
+        Route::write("/v1/connectors", connector(agent), &[Admin, Deployer], none),
         Route::write("/v1/policies", rule(Some(agent)), &[Admin], none),
         Route::write("/v1/audit", entry(agent), &[Admin, Deployer], none),
         // The caller's own agent around it: the foreign one still fails the whole batch.
@@ -266,10 +261,9 @@ fn filtered(agent: &str) -> Vec<Route> {
         .collect()
 }
 
-/// What a list filtered by an agent the caller's org does not have answers today: an empty list
-/// (`/v1/policies` also lists the caller's own org-wide rules), exactly as for an agent that
-/// never existed. docs/api.md does not say; were the server to answer 404, this becomes 404.
-const FILTERED_BY_AN_UNKNOWN_AGENT: u16 = 200;
+/// A list filtered by an agent the caller's org does not have is a 404, exactly as for an agent
+/// that never existed (docs/api.md), never an empty list that looks like an idle agent.
+const FILTERED_BY_AN_UNKNOWN_AGENT: u16 = 404;
 
 #[actix_rt::test]
 async fn another_orgs_agent_in_any_body_filter_or_path_is_404_as_a_missing_one() {

@@ -120,3 +120,17 @@ pub async fn list(
     let total = agents::table.count().get_result(conn.db()).await?;
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
+
+/// Serializes additions to one inventory — an agent's connectors or rules, or an org's org-wide
+/// rules (`scope` is then the org's id) — until the transaction ends, so that a count checked
+/// before an insert still holds when it commits.
+pub async fn lock_inventory(conn: &mut TenantConn, scope: Uuid) -> StoreResult<()> {
+    use diesel_async::SimpleAsyncConnection;
+    // The key is derived from a UUID: no user text reaches the SQL.
+    conn.db()
+        .batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock(hashtextextended('inventory:{scope}', 0))"
+        ))
+        .await?;
+    Ok(())
+}
