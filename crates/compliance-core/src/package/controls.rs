@@ -55,6 +55,7 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
         (
             "CC6.1",
             "Logical access security over protected information assets",
+            // Covered needs calls the rules judged: rules alone show design, not operation.
             status(
                 rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
                 rules > 0 || f.calls > f.calls_without_verdict,
@@ -106,6 +107,7 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
         (
             "CC6.6",
             "Protection against threats from outside the system boundary",
+            // As CC6.1: deny rules no call went through are not yet evidence that they operate.
             status(
                 f.deny_or_escalate_rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
                 f.deny_or_escalate_rules > 0 || f.deny > 0,

@@ -153,3 +153,56 @@ fn every_applicable_policy_must_pass() {
         .collect();
     assert_eq!(verdicts, [(pass.id, true), (fail.id, false)]);
 }
+
+#[test]
+fn an_empty_filter_matches_every_asset() {
+    let body = |filter: serde_json::Value| {
+        policy(json!({
+            "compliance_type": "COMPLIANCE_SINCE",
+            "display_name": "every asset",
+            "asset_filter": filter,
+            "event_display_type": "Maintenance Performed",
+            "time_period_seconds": 10
+        }))
+    };
+    let everything = body(json!([]));
+    assert!(everything.spec.asset_filter.is_empty());
+    for attributes in [
+        &[][..],
+        &[("arc_display_type", "Lamp")],
+        &[("größe", "groß")],
+    ] {
+        let history = History::new(asset(attributes), vec![]);
+        let compliance = check(std::slice::from_ref(&everything), &history, t(100));
+        assert_eq!(compliance.statements.len(), 1, "{attributes:?}");
+    }
+    // The same policy with a filter no asset above meets applies to none of them.
+    let lamps = body(json!([{ "or": ["attributes.kind=lamp"] }]));
+    let history = History::new(asset(&[("arc_display_type", "Lamp")]), vec![]);
+    assert!(check(&[lamps], &history, t(100)).statements.is_empty());
+}
+
+#[test]
+fn the_first_operator_ends_the_key_and_the_value_keeps_the_rest() {
+    let cases = [
+        ("attributes.k=a!=b:c", "k", FilterOp::Equals, "a!=b:c"),
+        ("attributes.k:v=w", "k", FilterOp::Colon, "v=w"),
+        ("attributes.k!=a=b", "k", FilterOp::NotEquals, "a=b"),
+        ("attributes.a!b=c", "a!b", FilterOp::Equals, "c"),
+        (
+            "attributes.größe=sehr groß ✓",
+            "größe",
+            FilterOp::Equals,
+            "sehr groß ✓",
+        ),
+    ];
+    for (text, key, op, value) in cases {
+        let parsed = term(text);
+        assert_eq!(
+            (parsed.key.as_str(), parsed.op, parsed.value.as_str()),
+            (key, op, value),
+            "{text}"
+        );
+        assert_eq!(parsed.to_string(), text);
+    }
+}

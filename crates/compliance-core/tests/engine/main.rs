@@ -1,11 +1,15 @@
 //! Tests of the policy engine through its public API.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
+mod correlation;
 mod filter;
+mod history;
 mod outstanding;
 mod package;
+mod plans;
 mod properties;
 mod richness;
+mod rules;
 mod since;
 mod support;
 mod tolerance;

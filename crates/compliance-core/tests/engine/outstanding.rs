@@ -166,3 +166,60 @@ fn period_reports_the_earliest_violation_and_counts_the_rest() {
 fn period_empty_history_is_compliant() {
     assert_passes(&judge(&requests_closed_within_10s(), vec![], 100));
 }
+
+#[test]
+fn docs_example_period_limit_10s_request_c1_at_0s() {
+    let policy = requests_closed_within_10s();
+    // Still open: compliant at 10s, not at 11s.
+    assert_passes(&judge(&policy, vec![request(0, "c-1")], 10));
+    assert_fails(
+        &judge(&policy, vec![request(0, "c-1")], 11),
+        "Maintenance Requests \"c-1\" is still open after 11s, exceeding limit 10s",
+    );
+    // Closed at 10s: compliant forever.
+    let on_time = || vec![request(0, "c-1"), performed(10, "c-1")];
+    for at in [10, 11, 12, 1_000, 100_000_000] {
+        assert_passes(&judge(&policy, on_time(), at));
+    }
+    // Closed at 11s: non-compliant from then on (at 11s itself the closing does not count yet).
+    let late = || vec![request(0, "c-1"), performed(11, "c-1")];
+    assert_fails(
+        &judge(&policy, late(), 11),
+        "Maintenance Requests \"c-1\" is still open after 11s, exceeding limit 10s",
+    );
+    for at in [12, 1_000, 100_000_000] {
+        assert_fails(
+            &judge(&policy, late(), at),
+            "Maintenance Requests \"c-1\" was closed after 11s, exceeding limit 10s",
+        );
+    }
+    assert_passes(&judge(&policy, late(), 10));
+}
+
+#[test]
+fn period_an_older_open_request_is_named_before_a_later_late_pair() {
+    let events = vec![
+        request(0, "open"),
+        request(5, "late"),
+        performed(50, "late"),
+    ];
+    assert_fails(
+        &judge(&requests_closed_within_10s(), events, 100),
+        "Maintenance Requests \"open\" is still open after 100s, exceeding limit 10s \
+         (and 1 more exceed it too)",
+    );
+}
+
+#[test]
+fn current_the_oldest_open_request_is_named_even_without_a_correlation_value() {
+    let events = vec![
+        request(5, "c-1"),
+        event("Maintenance Requests", 2),
+        request(7, "c-2"),
+    ];
+    assert_fails(
+        &judge(&no_outstanding_requests(), events, 10),
+        "No closing event for Maintenance Requests without arc_correlation_value \
+         (and 2 more still open)",
+    );
+}

@@ -55,16 +55,23 @@ fn an_ordering_on_a_non_number_fails_with_a_reason() {
         &on(&[("rad", "high")], &policy),
         "rad<7 failed: rad is \"high\"; \"high\" is not a number, so < cannot compare it",
     );
-    let policy = richness(json!([{ "or": ["rad<low"] }]));
-    assert!(!on(&[("rad", "3")], &policy).compliant);
+    assert_fails(
+        &on(&[("rad", "3")], &richness(json!([{ "or": ["rad<low"] }]))),
+        "rad<low failed: rad is \"3\"; \"low\" is not a number, so < cannot compare it",
+    );
 }
 
 #[test]
 fn a_missing_attribute_fails() {
-    assert_fails(
-        &on(&[], &richness(json!([{ "or": ["rad!=7"] }]))),
-        "rad!=7 failed: rad is not set",
-    );
+    // Whatever the operator, != included.
+    for assertion in [
+        "rad=7", "rad!=7", "rad>7", "rad<7", "rad>=7", "rad<=7", "rad!=x",
+    ] {
+        assert_fails(
+            &on(&[("other", "7")], &richness(json!([{ "or": [assertion] }]))),
+            &format!("{assertion} failed: rad is not set"),
+        );
+    }
 }
 
 #[test]
@@ -145,5 +152,66 @@ fn parsing_errors_are_clear() {
     assert_eq!(
         message,
         "attribute name \"rad \" has leading or trailing spaces"
+    );
+}
+
+#[test]
+fn docs_example_rad_5_then_9_at_10s() {
+    let policy = richness(json!([{ "or": ["rad<7"] }]));
+    let history = History::new(
+        asset(&[("rad", "5")]),
+        vec![event("Reading", 10).setting("rad", "9")],
+    );
+    assert_passes(&compliance_core::evaluate(&policy, &history, t(10)));
+    assert_fails(
+        &compliance_core::evaluate(&policy, &history, t(11)),
+        "rad<7 failed: rad is \"9\"",
+    );
+}
+
+#[test]
+fn only_finite_numbers_compare_as_numbers() {
+    let holds = [
+        ("rad>-4", "-3.5"),
+        ("rad<-3", "-3.5"),
+        ("rad=-3.5", "-3.50"),
+        // Not finite, so compared as strings: equal as written.
+        ("rad=inf", "inf"),
+        ("rad=NaN", "NaN"),
+        ("rad!=low", "high"),
+    ];
+    for (assertion, value) in holds {
+        assert_passes(&on(
+            &[("rad", value)],
+            &richness(json!([{ "or": [assertion] }])),
+        ));
+    }
+    assert_fails(
+        &on(&[("rad", "5")], &richness(json!([{ "or": ["rad<inf"] }]))),
+        "rad<inf failed: rad is \"5\"; \"inf\" is not a number, so < cannot compare it",
+    );
+    assert_fails(
+        &on(&[("rad", "NaN")], &richness(json!([{ "or": ["rad>=0"] }]))),
+        "rad>=0 failed: rad is \"NaN\"; \"NaN\" is not a number, so >= cannot compare it",
+    );
+    assert_fails(
+        &on(
+            &[("rad", "low")],
+            &richness(json!([{ "or": ["rad!=low"] }])),
+        ),
+        "rad!=low failed: rad is \"low\"",
+    );
+}
+
+#[test]
+fn the_reason_gives_why_each_assertion_of_the_failing_group_failed() {
+    let policy = richness(json!([
+        { "or": ["rad<9"] },
+        { "or": ["rad<7", "größe=groß", "rad>x"] }
+    ]));
+    assert_fails(
+        &on(&[("rad", "8")], &policy),
+        "rad<7 or größe=groß or rad>x failed: rad is \"8\"; größe is not set; \
+         rad is \"8\"; \"x\" is not a number, so > cannot compare it",
     );
 }

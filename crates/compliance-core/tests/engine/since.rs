@@ -97,3 +97,43 @@ fn unicode_and_spaces_in_the_display_type() {
         "No events found",
     );
 }
+
+#[test]
+fn docs_example_maintenance_at_noon_with_a_10s_limit() {
+    use time::macros::datetime;
+    let noon = datetime!(2026-01-01 12:00:00 UTC);
+    let history = compliance_core::History::new(
+        asset(&[]),
+        vec![compliance_core::Event::new(
+            ASSET,
+            "Maintenance Performed",
+            noon,
+        )],
+    );
+    let at = |s: i64| {
+        compliance_core::evaluate(
+            &maintenance_every_10s(),
+            &history,
+            noon + time::Duration::seconds(s),
+        )
+    };
+    assert_passes(&at(10));
+    assert_fails(&at(11), "Duration 11s exceeds limit 10s");
+    assert_fails(&at(0), "No events found");
+}
+
+#[test]
+fn durations_print_whole_seconds_or_up_to_six_decimals() {
+    let events = || vec![event("Maintenance Performed", 0)];
+    let after = |micros: i64| {
+        compliance_core::evaluate(
+            &maintenance_every_10s(),
+            &compliance_core::History::new(asset(&[]), events()),
+            t(10) + time::Duration::microseconds(micros),
+        )
+    };
+    assert_fails(&after(1), "Duration 10.000001s exceeds limit 10s");
+    assert_fails(&after(250_000), "Duration 10.25s exceeds limit 10s");
+    assert_fails(&after(10_000_000), "Duration 20s exceeds limit 10s");
+    assert_passes(&after(0));
+}

@@ -87,3 +87,30 @@ fn an_opening_before_the_window_counts_when_its_closing_is_inside() {
     let statement = judge(&tolerance(1.5, 15), events, 100);
     assert!(statement.reason.contains("\"b0\" took 1s"), "{statement:?}");
 }
+
+#[test]
+fn a_pair_exactly_at_the_limit_in_deviations_is_compliant() {
+    // Durations 1, 1, 1, 1, 6: mean 2s, σ = 2s, so the 6s pair is exactly 2σ out (exact floats).
+    let events = pairs("p", 0, &[1, 1, 1, 1, 6]);
+    assert_passes(&judge(&tolerance(2.0, 1000), events.clone(), 100));
+    assert_fails(
+        &judge(&tolerance(1.99, 1000), events.clone(), 100),
+        "Maintenance Requests \"p4\" took 6s, 2.00 standard deviations from the mean 2s \
+         of 5 pairs closed in the window (limit 1.99)",
+    );
+    // Variability 0: any deviation at all fails.
+    assert!(!judge(&tolerance(0.0, 1000), events, 100).compliant);
+}
+
+#[test]
+fn a_pair_opened_and_closed_at_one_instant_took_0s() {
+    let mut events = pairs("p", 0, &[10, 10, 10]);
+    // The closing is given first; the instant is still one pair.
+    events.push(event("Maintenance Performed", 50).correlated("p3"));
+    events.push(event("Maintenance Requests", 50).correlated("p3"));
+    assert_fails(
+        &judge(&tolerance(1.5, 1000), events, 100),
+        "Maintenance Requests \"p3\" took 0s, 1.73 standard deviations from the mean 7.5s \
+         of 4 pairs closed in the window (limit 1.5)",
+    );
+}

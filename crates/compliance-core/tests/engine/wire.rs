@@ -131,84 +131,119 @@ fn bad_policies_name_the_field() {
         }
         body
     };
+    // Each case: the body, the field named, and what the message must say about it.
     let cases = [
         (
             since(json!({ "compliance_type": "COMPLIANCE_SOMETIMES" })),
             "compliance_type",
+            "\"COMPLIANCE_SOMETIMES\" is not a policy type; expected one of COMPLIANCE_SINCE, \
+             COMPLIANCE_CURRENT_OUTSTANDING, COMPLIANCE_PERIOD_OUTSTANDING, \
+             COMPLIANCE_DYNAMIC_TOLERANCE, COMPLIANCE_RICHNESS",
         ),
         (
             since(json!({ "compliance_type": "SINCE" })),
             "compliance_type",
+            "\"SINCE\" is not a policy type",
         ),
-        (since(json!({ "display_name": " " })), "display_name"),
+        (
+            since(json!({ "display_name": " " })),
+            "display_name",
+            "required and must not be blank",
+        ),
         (
             since(json!({ "event_display_type": "" })),
             "event_display_type",
+            "required for COMPLIANCE_SINCE",
         ),
         (
             since(json!({ "time_period_seconds": "0" })),
             "time_period_seconds",
+            "required for COMPLIANCE_SINCE: a positive number of seconds",
         ),
         (
             since(json!({ "time_period_seconds": -5 })),
             "time_period_seconds",
+            "must be a positive number of seconds",
         ),
         (
             since(json!({ "time_period_seconds": "ten" })),
             "time_period_seconds",
+            "expected a whole number of seconds, as a number or a numeric string",
         ),
         (
             since(json!({ "time_period_seconds": 1.5 })),
             "time_period_seconds",
+            "invalid value: floating point `1.5`",
         ),
         (
             since(json!({ "time_period_seconds": "99999999999999" })),
             "time_period_seconds",
+            "at most 3153600000 seconds (100 years)",
         ),
         (
             since(json!({ "time_period_seconds": [] })),
             "time_period_seconds",
+            "invalid type: sequence",
         ),
         // Unused by SINCE but malformed:
         (
             since(json!({ "dynamic_variability": -1 })),
             "dynamic_variability",
+            "must be a finite number of standard deviations, zero or more",
         ),
         (
             since(json!({ "dynamic_variability": "NaN" })),
             "dynamic_variability",
+            "must be a finite number of standard deviations, zero or more",
         ),
-        (since(json!({ "dynamic_window": "soon" })), "dynamic_window"),
+        (
+            since(json!({ "dynamic_window": "soon" })),
+            "dynamic_window",
+            "invalid value: string \"soon\"",
+        ),
         (
             since(json!({ "richness_assertions": [{ "or": ["rad"] }] })),
             "richness_assertions[0].or[0]",
+            "\"rad\" has no operator",
         ),
         (
             since(json!({ "asset_filter": [{ "or": [] }] })),
             "asset_filter[0].or",
+            "an or-list needs at least one term",
         ),
         (
             since(json!({ "asset_filter": [{ "or": ["location=x"] }] })),
             "asset_filter[0].or[0]",
+            "\"location=x\" must start with \"attributes.\"",
         ),
         (
             since(json!({ "asset_filter": [{ "and": ["attributes.x=y"] }] })),
             "asset_filter[0].and",
+            "unknown field `and`",
         ),
         (
             since(json!({ "asset_filter": "attributes.x=y" })),
             "asset_filter",
+            "invalid type: string",
         ),
-        (since(json!({ "display_name": 7 })), "display_name"),
+        (
+            since(json!({ "display_name": 7 })),
+            "display_name",
+            "invalid type: integer `7`",
+        ),
         (
             since(json!({ "display_name": "x".repeat(1025) })),
             "display_name",
+            "longer than 1024 characters",
         ),
     ];
-    for (body, field) in cases {
+    for (body, field, says) in cases {
         let (got, message) = reject(body.clone());
         assert_eq!(got, field, "{body} → {message}");
-        assert!(!message.is_empty());
+        assert!(
+            message.contains(says),
+            "{field}: {message:?} should say {says:?}"
+        );
     }
 }
 
@@ -284,4 +319,173 @@ fn controls_are_an_optional_extension_written_only_when_set() {
         "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["CC7.2", "cc 8"]
     }));
     assert_eq!(field, "controls[1]", "{message}");
+}
+
+#[test]
+fn errors_print_as_field_then_message() {
+    let error = parse(&json!({
+        "compliance_type": "COMPLIANCE_SINCE",
+        "display_name": "d",
+        "event_display_type": "E"
+    }))
+    .expect_err("no period");
+    assert_eq!(
+        error.to_string(),
+        "time_period_seconds: required for COMPLIANCE_SINCE: a positive number of seconds"
+    );
+    let error = parse(&json!({
+        "compliance_type": "COMPLIANCE_RICHNESS",
+        "display_name": "d",
+        "richness_assertions": [{ "or": ["rad<7"] }],
+        "asset_filter": [{ "or": ["attributes.k=v", "x=y"] }]
+    }))
+    .expect_err("no prefix");
+    assert_eq!(
+        error.to_string(),
+        "asset_filter[0].or[1]: \"x=y\" must start with \"attributes.\""
+    );
+}
+
+/// A body of `compliance_type` that sets `field` to `value` on top of what the type requires.
+fn with(compliance_type: &str, field: &str, value: Value) -> Value {
+    let mut body = json!({
+        "compliance_type": compliance_type,
+        "display_name": "d",
+        "event_display_type": "Open",
+        "closing_event_display_type": "Close",
+        "time_period_seconds": 10,
+        "dynamic_window": 10,
+        "richness_assertions": [{ "or": ["rad<7"] }]
+    });
+    body[field] = value;
+    body
+}
+
+/// `n` one-term or-groups of `term`.
+fn terms(term: &str, n: usize) -> Value {
+    Value::Array((0..n).map(|_| json!({ "or": [term] })).collect())
+}
+
+#[test]
+fn every_published_limit_holds_at_the_limit_and_fails_one_past_it() {
+    let century = 100 * 365 * 24 * 60 * 60_i64;
+    // Characters, not bytes: each `ü` is two bytes.
+    let text = |n: usize| json!("ü".repeat(n));
+    let controls = |n: usize| json!((0..n).map(|i| format!("CC{i}")).collect::<Vec<_>>());
+    let cases = [
+        ("COMPLIANCE_SINCE", "display_name", text(1024), text(1025)),
+        (
+            "COMPLIANCE_SINCE",
+            "description",
+            text(16_384),
+            text(16_385),
+        ),
+        (
+            "COMPLIANCE_SINCE",
+            "event_display_type",
+            text(300),
+            text(301),
+        ),
+        (
+            "COMPLIANCE_CURRENT_OUTSTANDING",
+            "closing_event_display_type",
+            text(300),
+            text(301),
+        ),
+        (
+            "COMPLIANCE_SINCE",
+            "time_period_seconds",
+            json!(century),
+            json!(century + 1),
+        ),
+        (
+            "COMPLIANCE_PERIOD_OUTSTANDING",
+            "time_period_seconds",
+            json!(century),
+            json!(century + 1),
+        ),
+        (
+            "COMPLIANCE_DYNAMIC_TOLERANCE",
+            "dynamic_window",
+            json!(century),
+            json!(century + 1),
+        ),
+        (
+            "COMPLIANCE_DYNAMIC_TOLERANCE",
+            "dynamic_window",
+            json!(1),
+            json!(0),
+        ),
+        (
+            "COMPLIANCE_SINCE",
+            "time_period_seconds",
+            json!(1),
+            json!(0),
+        ),
+        ("COMPLIANCE_SINCE", "dynamic_window", json!(0), json!(-1)),
+        (
+            "COMPLIANCE_DYNAMIC_TOLERANCE",
+            "dynamic_variability",
+            json!(0),
+            json!(-0.001),
+        ),
+        (
+            "COMPLIANCE_SINCE",
+            "asset_filter",
+            terms("attributes.größe=groß", 1000),
+            terms("attributes.größe=groß", 1001),
+        ),
+        (
+            "COMPLIANCE_RICHNESS",
+            "richness_assertions",
+            terms("größe=groß", 1000),
+            terms("größe=groß", 1001),
+        ),
+        (
+            "COMPLIANCE_RICHNESS",
+            "richness_assertions",
+            terms("rad<7", 1),
+            json!([]),
+        ),
+        ("COMPLIANCE_SINCE", "controls", controls(64), controls(65)),
+        (
+            "COMPLIANCE_SINCE",
+            "controls",
+            json!(["CC6.1.23456789ab"]),
+            json!(["CC6.1.23456789abc"]),
+        ),
+    ];
+    for (compliance_type, field, at_limit, past) in cases {
+        let body = with(compliance_type, field, at_limit);
+        parse(&body).unwrap_or_else(|e| panic!("{compliance_type} {field} at the limit: {e}"));
+        let (got, message) = reject(with(compliance_type, field, past));
+        assert!(
+            got.starts_with(field),
+            "{compliance_type} {field} one past the limit: rejected as {got}: {message}"
+        );
+    }
+}
+
+#[test]
+fn fields_a_type_does_not_use_are_accepted_but_not_stored() {
+    let spec = parse(&json!({
+        "compliance_type": "COMPLIANCE_CURRENT_OUTSTANDING",
+        "display_name": "Outstanding Maintenance Requests",
+        "event_display_type": "Maintenance Requests",
+        "closing_event_display_type": "Maintenance Performed",
+        "time_period_seconds": "259200",
+        "dynamic_window": 600,
+        "dynamic_variability": 1.5,
+        "richness_assertions": [{ "or": ["rad<7"] }]
+    }))
+    .expect("unused fields are accepted");
+    let printed = print(&spec);
+    assert_eq!(printed["time_period_seconds"], json!("0"));
+    assert_eq!(printed["dynamic_window"], json!("0"));
+    assert_eq!(printed["dynamic_variability"], json!(0));
+    assert_eq!(printed["richness_assertions"], json!([]));
+    assert_eq!(
+        printed["closing_event_display_type"],
+        json!("Maintenance Performed")
+    );
 }
