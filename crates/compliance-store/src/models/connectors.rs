@@ -85,16 +85,21 @@ pub async fn create(
     Ok(row.into())
 }
 
+/// The connectors of one agent, or all.
+fn of_agent(agent_id: Option<Uuid>) -> connectors::BoxedQuery<'static, diesel::pg::Pg> {
+    let query = connectors::table.into_boxed();
+    match agent_id {
+        Some(agent_id) => query.filter(connectors::agent_id.eq(agent_id)),
+        None => query,
+    }
+}
+
 /// Connectors in creation order, of one agent or of all.
 pub async fn list(
     conn: &mut TenantConn,
     agent_id: Option<Uuid>,
 ) -> StoreResult<Vec<ConnectorRecord>> {
-    let mut query = connectors::table.into_boxed();
-    if let Some(agent_id) = agent_id {
-        query = query.filter(connectors::agent_id.eq(agent_id));
-    }
-    let rows: Vec<ConnectorRow> = query
+    let rows: Vec<ConnectorRow> = of_agent(agent_id)
         .order(connectors::seq)
         .select(ConnectorRow::as_select())
         .load(conn.db())
@@ -109,20 +114,13 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<ConnectorRecord>, i64)> {
-    let filtered = || {
-        let mut query = connectors::table.into_boxed();
-        if let Some(agent_id) = agent_id {
-            query = query.filter(connectors::agent_id.eq(agent_id));
-        }
-        query
-    };
-    let rows: Vec<ConnectorRow> = filtered()
+    let rows: Vec<ConnectorRow> = of_agent(agent_id)
         .order(connectors::seq)
         .limit(limit)
         .offset(offset)
         .select(ConnectorRow::as_select())
         .load(conn.db())
         .await?;
-    let total = filtered().count().get_result(conn.db()).await?;
+    let total = of_agent(agent_id).count().get_result(conn.db()).await?;
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }

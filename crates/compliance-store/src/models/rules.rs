@@ -78,17 +78,22 @@ pub async fn create(conn: &mut TenantConn, rule: &NewRule) -> StoreResult<RuleRe
     Ok(row.into())
 }
 
-/// Rules in creation order: all, or those governing one agent (its own and the org-wide ones).
-pub async fn list(conn: &mut TenantConn, agent_id: Option<Uuid>) -> StoreResult<Vec<RuleRecord>> {
-    let mut query = policy_rules::table.into_boxed();
-    if let Some(agent_id) = agent_id {
-        query = query.filter(
+/// The rules governing one agent (its own and the org-wide ones), or all.
+fn governing(agent_id: Option<Uuid>) -> policy_rules::BoxedQuery<'static, diesel::pg::Pg> {
+    let query = policy_rules::table.into_boxed();
+    match agent_id {
+        Some(agent_id) => query.filter(
             policy_rules::agent_id
                 .eq(agent_id)
                 .or(policy_rules::agent_id.is_null()),
-        );
+        ),
+        None => query,
     }
-    let rows: Vec<RuleRow> = query
+}
+
+/// Rules in creation order: all, or those governing one agent (its own and the org-wide ones).
+pub async fn list(conn: &mut TenantConn, agent_id: Option<Uuid>) -> StoreResult<Vec<RuleRecord>> {
+    let rows: Vec<RuleRow> = governing(agent_id)
         .order(policy_rules::seq)
         .select(RuleRow::as_select())
         .load(conn.db())
@@ -103,24 +108,13 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(Vec<RuleRecord>, i64)> {
-    let filtered = || {
-        let mut query = policy_rules::table.into_boxed();
-        if let Some(agent_id) = agent_id {
-            query = query.filter(
-                policy_rules::agent_id
-                    .eq(agent_id)
-                    .or(policy_rules::agent_id.is_null()),
-            );
-        }
-        query
-    };
-    let rows: Vec<RuleRow> = filtered()
+    let rows: Vec<RuleRow> = governing(agent_id)
         .order(policy_rules::seq)
         .limit(limit)
         .offset(offset)
         .select(RuleRow::as_select())
         .load(conn.db())
         .await?;
-    let total = filtered().count().get_result(conn.db()).await?;
+    let total = governing(agent_id).count().get_result(conn.db()).await?;
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
