@@ -45,14 +45,18 @@ send() {
     curl -s -o "$data/answer.$1" -w '%{http_code}' -X POST "$base/v1/audit/batch" -H "$auth" \
         -H 'Content-Type: application/json' --data-binary "@$data/batch.json"
 }
+# Every batch must be accepted whole, or the peak measures a refusal.
+appended() { python3 -c 'import sys, json; print(json.load(open(sys.argv[1]))["appended"])' "$data/answer.$1"; }
 status=$(send 0)
-[ "$status" = 201 ] || { echo "the batch answered $status: $(cat "$data/answer.0")" >&2; exit 1; }
+[ "$status" = 201 ] && [ "$(appended 0)" = 10000 ] ||
+    { echo "the batch answered $status: $(cat "$data/answer.0")" >&2; exit 1; }
 one=$(hwm)
 pids=()
 for i in 1 2 3 4; do send "$i" >"$data/status.$i" & pids+=($!); done
 for pid in "${pids[@]}"; do wait "$pid"; done
 for i in 1 2 3 4; do
-    [ "$(cat "$data/status.$i")" = 201 ] || { echo "batch $i: $(cat "$data/answer.$i")" >&2; exit 1; }
+    [ "$(cat "$data/status.$i")" = 201 ] && [ "$(appended "$i")" = 10000 ] ||
+        { echo "batch $i: $(cat "$data/answer.$i")" >&2; exit 1; }
 done
 four=$(hwm)
 printf '| measure | KiB |\n|---|---:|\n'

@@ -2,6 +2,8 @@
 # Load on loopback: wrk against GET /archivist/v1/compliance/assets/{uuid} (five policies) and
 # GET /archivist/v1/compliance_policies/{uuid}, then pgbench running the equivalent primary-key
 # SELECT on the same database at the same concurrency. Prints one table for docs/performance.md.
+# A run that measured errors fails: any non-2xx answer, a SELECT that does not return its row, a
+# pgbench transaction that failed.
 # Usage: benches/load.sh [connections] [seconds]
 set -euo pipefail
 connections=${1:-16}
@@ -19,7 +21,8 @@ env -u DATABASE_URL RUST_LOG=warn "$root/target/release/compliance-server" --dat
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 240); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -sf "$base/readyz" >/dev/null || { echo "the server never became ready: $(cat "$data/server.log")" >&2; exit 1; }
 token=$(cat "$data/var/admin-token")
 auth="Authorization: Bearer $token"
 post() { curl -sf -X POST "$base$1" -H "$auth" -H 'Content-Type: application/json' -d "$2"; }
@@ -44,6 +47,9 @@ run_wrk() {
     p50=$(awk '$1 == "50%" {print $2}' "$data/wrk.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$data/wrk.txt")
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$data/wrk.txt")
+    if [ -z "$rps" ] || [ "${non2xx:-0}" != 0 ] || ! grep -q ' requests in ' "$data/wrk.txt"; then
+        echo "wrk on $1 measured errors:" >&2; cat "$data/wrk.txt" >&2; exit 1
+    fi
     echo "| GET $2 | $rps | $p50 | $p99 | ${non2xx:-0} |"
 }
 echo "connections=$connections seconds=$seconds"
@@ -61,9 +67,19 @@ echo "SELECT * FROM compliance_policies WHERE org_id = (SELECT org_id FROM compl
 chmod 644 "$data/select.sql"
 runas=()
 [ "$(id -u)" -eq 0 ] && runas=(runuser -u postgres --)
+# The baseline must select the policy's row, once, or it measures nothing.
+rows=$("${runas[@]}" "$bindir/psql" -h "$data/var/run" -U postgres -X -v ON_ERROR_STOP=1 -At \
+    -f "$data/select.sql" compliance) || { echo "the baseline SELECT failed" >&2; exit 1; }
+[ "$(printf '%s\n' "$rows" | grep -c .)" = 1 ] || { echo "the baseline SELECT gave: $rows" >&2; exit 1; }
 "${runas[@]}" "$bindir/pgbench" -h "$data/var/run" -U postgres -n -M prepared -c "$connections" -j 2 -T "$seconds" \
-    -f "$data/select.sql" compliance >"$data/pgbench.txt" 2>&1
+    -f "$data/select.sql" compliance >"$data/pgbench.txt" 2>&1 ||
+    { echo "pgbench failed:" >&2; cat "$data/pgbench.txt" >&2; exit 1; }
 tps=$(awk '/^tps/ {print $3; exit}' "$data/pgbench.txt")
 lat=$(awk '/latency average/ {print $4, $5}' "$data/pgbench.txt")
+processed=$(awk -F': ' '/number of transactions actually processed/ {split($2, n, "/"); print n[1]}' "$data/pgbench.txt")
+failed=$(awk -F': ' '/number of failed transactions/ {split($2, n, " "); print n[1]}' "$data/pgbench.txt")
+if [ -z "$tps" ] || [ "${processed:-0}" -eq 0 ] || [ "${failed:-0}" != 0 ]; then
+    echo "pgbench measured errors:" >&2; cat "$data/pgbench.txt" >&2; exit 1
+fi
 echo "| pgbench: the policy's primary-key SELECT | $tps | (average $lat) | | |"
 echo "server peak RSS: $rss"

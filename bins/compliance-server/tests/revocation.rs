@@ -12,8 +12,9 @@ use compliance_store::Role;
 use compliance_store::testing::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_compliance-server");
-/// The longest a server may take to start, or a notification to arrive.
-const PATIENCE: Duration = Duration::from_secs(30);
+/// How long to wait for a server to start or a notification to arrive: generous, so that a
+/// loaded runner is slow, not failing.
+const PATIENCE: Duration = Duration::from_secs(120);
 const PATH: &str = "/archivist/v1/compliance_policies";
 
 /// A `compliance-server` process on `DATABASE_URL`, its log read line by line.

@@ -2,6 +2,8 @@
 //! - a compliance check (one policy of each type) of an asset with 10^4 and with 10^6 events,
 //!   where every policy's slice is the same 1,000 events and the rest is other event types;
 //! - package figures over an agent's 10^6 audit entries, beside the bare GROUP BY.
+//!
+//! Each baseline is run once first and must select what it stands for, or the bench fails.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // benchmark set-up with known-good inputs
 
 use compliance_core::PolicySpec;
@@ -147,13 +149,17 @@ fn bench(c: &mut Criterion) {
             "SELECT display_type FROM events WHERE org_id = '{org}' AND asset_id = '{asset}' \
              AND display_type IN ('Open', 'Close') AND occurred_at < '2027-01-01'"
         );
-        for (name, sql) in [
-            ("bare_since_sql", since_sql),
-            ("bare_pairs_slice_sql", pairs_sql),
+        for (name, sql, rows) in [
+            ("bare_since_sql", since_sql, 1),
+            ("bare_pairs_slice_sql", pairs_sql, 1_000),
         ] {
             let mut raw = runtime
                 .block_on(AsyncPgConnection::establish(&url))
                 .unwrap();
+            let selected = runtime
+                .block_on(diesel::sql_query(&sql).load::<Row>(&mut raw))
+                .unwrap();
+            assert_eq!(selected.len(), rows, "{name}/{label} selects its slice");
             group.bench_function(format!("{name}/{label}"), |b| {
                 b.iter(|| {
                     runtime
@@ -183,6 +189,20 @@ fn bench(c: &mut Criterion) {
     let mut raw = runtime
         .block_on(AsyncPgConnection::establish(&url))
         .unwrap();
+    let groups = runtime.block_on(async {
+        let mut conn = store.tenant(org).await.unwrap();
+        let groups = audit_groups(&mut conn, agent, AT).await.unwrap();
+        conn.commit().await.unwrap();
+        groups
+    });
+    let selected = runtime
+        .block_on(diesel::sql_query(&bare).load::<Row>(&mut raw))
+        .unwrap();
+    assert_eq!(
+        selected.len(),
+        groups.len(),
+        "the bare GROUP BY gives the figures' groups"
+    );
     group.bench_function("bare_group_by_sql", |b| {
         b.iter(|| {
             runtime

@@ -345,7 +345,20 @@ async fn a_batch_is_all_or_nothing_and_inputs_are_validated() {
 
 #[actix_rt::test]
 async fn racing_generations_get_consecutive_versions() {
-    let server = std::rc::Rc::new(Server::start().await);
+    // A session open for every racer before the race: none waits for the pool or for a new
+    // session (both waits are bounded, then 503), only for the agent's lock, so a slow runner
+    // makes the race slower, not failed.
+    let mut db = compliance_store::testing::TestDb::new().await;
+    db.store = compliance_store::Store::connect(&db.url, 32).unwrap();
+    let org = db.store.ensure_organization("acme").await.unwrap();
+    let mut sessions = Vec::new();
+    for _ in 0..32 {
+        sessions.push(db.store.tenant(org.id).await.unwrap());
+    }
+    for session in sessions {
+        session.commit().await.unwrap();
+    }
+    let server = std::rc::Rc::new(Server::start_on(db).await);
     let id = agent(&server, "racer").await;
     let racers: Vec<_> = (0..32)
         .map(|_| {

@@ -16,8 +16,6 @@ use crate::proxy::Proxy;
 use crate::support::*;
 
 const PATH: &str = "/archivist/v1/compliance_policies";
-/// The longest a notification may take to arrive before a test gives up on it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// One server's app, its cache kept an hour, listening for revocations on `listen_url`.
 struct Instance {
@@ -37,7 +35,7 @@ impl Instance {
         let instance = Self {
             state,
             base,
-            client: awc::Client::default(),
+            client: awc::Client::builder().timeout(PATIENCE).finish(),
         };
         instance.until_listening(true).await;
         instance

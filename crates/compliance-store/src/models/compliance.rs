@@ -94,6 +94,30 @@ pub async fn check_asset_against(
     Ok(check(&policies, &history(&asset, &slices)?, at))
 }
 
+/// What a check fetches for `plan` at `at`: its slice and every attribute change before `at`, in
+/// time order, without event attributes (which evaluations do not read). It must equal
+/// [`Plan::select`] over the whole history.
+pub async fn slice(
+    conn: &mut TenantConn,
+    asset_id: Uuid,
+    plan: &Plan,
+    at: OffsetDateTime,
+) -> StoreResult<History> {
+    let asset = assets::get(conn, asset_id).await?;
+    let asset = Asset {
+        id: asset.id,
+        attributes: asset.attributes,
+    };
+    let mut slices = Slices::new();
+    let changes = base(asset_id, at)
+        .filter(events::sets_attributes.eq(true))
+        .load::<SliceRow>(conn.db())
+        .await?;
+    keep(&mut slices, changes);
+    keep(&mut slices, load_slice(conn, asset_id, plan, at).await?);
+    history(&asset, &slices)
+}
+
 fn base(
     asset_id: Uuid,
     at: OffsetDateTime,
