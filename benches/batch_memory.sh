@@ -8,19 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-cargo build --quiet --release -p compliance-server
-data=$(mktemp -d /tmp/compliance-memory-XXXXXX)
-chmod 755 "$data"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-env -u DATABASE_URL RUST_LOG=warn "$root/target/release/compliance-server" --data-dir "$data/var" \
-    --listen "127.0.0.1:$port" >"$data/stdout" 2>"$data/server.log" &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 240); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
-curl -sf "$base/readyz" >/dev/null
-token=$(cat "$data/var/admin-token")
-auth="Authorization: Bearer $token"
+. benches/serve.sh compliance-memory
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$server/status"; }
 
 agent=$(curl -sf -X POST "$base/v1/agents" -H "$auth" -H 'Content-Type: application/json' \

@@ -12,19 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-cargo build --quiet --release -p compliance-server
-data=$(mktemp -d /tmp/compliance-load-XXXXXX)
-chmod 755 "$data"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-env -u DATABASE_URL RUST_LOG=warn "$root/target/release/compliance-server" --data-dir "$data/var" \
-    --listen "127.0.0.1:$port" >"$data/stdout" 2>"$data/server.log" &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 240); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
-curl -sf "$base/readyz" >/dev/null || { echo "the server never became ready: $(cat "$data/server.log")" >&2; exit 1; }
-token=$(cat "$data/var/admin-token")
-auth="Authorization: Bearer $token"
+. benches/serve.sh compliance-load
 post() { curl -sf -X POST "$base$1" -H "$auth" -H 'Content-Type: application/json' -d "$2"; }
 json() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
 

@@ -215,20 +215,28 @@ fn a_planted_symlink_at_admin_token_stops_the_server_and_its_target_is_untouched
     assert_eq!(mode(&target), 0o644);
 }
 
-/// Runs `demo` until its banner shows the token, stops it, and gives that token.
-fn demo_token(dir: &std::path::Path) -> String {
+/// A running `demo`: its port, and the token its banner showed.
+struct Demo {
+    child: std::process::Child,
+    port: u16,
+    token: String,
+}
+
+/// Starts `demo` and waits (a generous bound, not a speed check) until its banner shows the
+/// token.
+fn start_demo(dir: &std::path::Path) -> Demo {
     use std::io::BufRead;
-    let listen = format!("127.0.0.1:{}", free_port());
-    let mut demo = Command::new(BIN)
+    let port = free_port();
+    let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.join("var"))
-        .args(["--listen", &listen, "demo"])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "demo"])
         .env_remove("DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = demo.stdout.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
     let (sender, tokens) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout)
@@ -241,9 +249,68 @@ fn demo_token(dir: &std::path::Path) -> String {
             }
         }
     });
-    let token = tokens.recv_timeout(Duration::from_secs(300));
-    terminate(&mut demo);
-    token.expect("the demo printed its token")
+    match tokens.recv_timeout(Duration::from_secs(600)) {
+        Ok(token) => Demo { child, port, token },
+        Err(_) => {
+            terminate(&mut child);
+            panic!("the demo printed no token");
+        }
+    }
+}
+
+/// Runs `demo` until its banner shows the token, stops it, and gives that token.
+fn demo_token(dir: &std::path::Path) -> String {
+    let mut demo = start_demo(dir);
+    terminate(&mut demo.child);
+    demo.token
+}
+
+#[test]
+fn demo_writes_its_package_and_pdf_then_serves_them() {
+    let dir = data_dir();
+    let mut demo = start_demo(dir.path());
+    // The banner is printed just before the server binds: wait for it to answer.
+    let answered = |path: &str| {
+        (0..1200)
+            .find_map(|_| {
+                http_get(demo.port, path, &demo.token).or_else(|| {
+                    std::thread::sleep(Duration::from_millis(100));
+                    None
+                })
+            })
+            .unwrap_or_default()
+    };
+    let (packages, agents) = (answered("/v1/compliance"), answered("/v1/agents"));
+    terminate(&mut demo.child);
+    assert!(demo.token.starts_with("cst_"), "{}", demo.token);
+    assert!(packages.contains("200"), "{packages}");
+    assert!(agents.contains("200"), "{agents}");
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("var/demo"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let json = written
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap_or_else(|| panic!("no package JSON in {written:?}"));
+    let package: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(
+        package["content_sha256"].as_str().map(str::len),
+        Some(64),
+        "{package}"
+    );
+    assert!(
+        package["content"]["control_mappings"]["controls_covered"].is_array(),
+        "{package}"
+    );
+    let generated_at = package["generated_at"].as_str().unwrap();
+    time::OffsetDateTime::parse(generated_at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| panic!("generated_at in RFC 3339: {generated_at}"));
+    let pdf = written
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap_or_else(|| panic!("no PDF in {written:?}"));
+    assert!(std::fs::read(pdf).unwrap().starts_with(b"%PDF-"));
 }
 
 #[test]

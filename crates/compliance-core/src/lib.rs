@@ -28,5 +28,5 @@ pub use history::History;
 pub use plan::Plan;
 pub use policy::{CompliancePolicy, ComplianceType, MAX_PERIOD, Policy, PolicySpec};
 pub use richness::{Assertion, AssertionError, AssertionOp, RichnessAssertions};
-pub use seal::{PackageSeal, canonical_json, sha256_hex};
+pub use seal::{PackageSeal, canonical_json, microseconds, sha256_hex};
 pub use wire::{PolicyBody, PolicyError, Seconds, Variability};

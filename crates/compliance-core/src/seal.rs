@@ -61,14 +61,17 @@ pub struct PackageSeal<'a> {
     pub content: &'a Value,
 }
 
+/// `at` to the microsecond, the precision PostgreSQL stores and compares times at.
+pub fn microseconds(at: time::OffsetDateTime) -> time::OffsetDateTime {
+    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at)
+}
+
 impl PackageSeal<'_> {
     /// SHA-256 of the canonical JSON of every sealed field (times in UTC RFC 3339, to the
     /// microsecond as PostgreSQL stores them).
     pub fn sha256(&self) -> String {
-        let at = self.generated_at.to_offset(time::UtcOffset::UTC);
-        let at = at
-            .replace_nanosecond(at.nanosecond() / 1000 * 1000)
-            .unwrap_or(at)
+        let at = microseconds(self.generated_at.to_offset(time::UtcOffset::UTC))
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         let sealed = serde_json::json!({

@@ -180,18 +180,19 @@ pub async fn pdf(
     let loaded = async {
         let package = packages::get(&mut conn, id).await?;
         let agent = agents::get(&mut conn, package.agent_id).await?;
+        let org = orgs::current(&mut conn).await?;
         let kept = pdfs::get(&mut conn, id).await?;
-        Ok::<_, compliance_store::StoreError>((package, agent, kept))
+        Ok::<_, compliance_store::StoreError>((package, agent, org, kept))
     }
     .await;
-    let (package, agent, kept) = conn
+    let (package, agent, org, kept) = conn
         .end(loaded)
         .await
         .map_err(missing("compliance package"))?;
     let filename = format!("compliance-{}-{}.pdf", slug(&agent.agent.name), package.id);
     let bytes = match kept {
         Some(bytes) => bytes,
-        None => render_and_keep(&state, caller.org(), package).await?,
+        None => render_and_keep(&state, caller.org(), &org.name, package).await?,
     };
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "application/pdf"))
@@ -206,14 +207,11 @@ pub async fn pdf(
 async fn render_and_keep(
     state: &AppState,
     org_id: Uuid,
+    org_name: &str,
     package: PackageRecord,
 ) -> ApiResult<Vec<u8>> {
     let content = generation::content(&package)?;
-    let org = {
-        let mut conn = state.store.tenant(org_id).await?;
-        let org = orgs::current(&mut conn).await;
-        conn.end(org).await?
-    };
+    let org_name = org_name.to_owned();
     // Renders wait their turn here, off the CPU, so downloads cannot starve other requests.
     let _permit = state
         .renders
@@ -224,7 +222,7 @@ async fn render_and_keep(
     // Rendering is CPU work: keep it off the async workers.
     let bytes = web::block(move || {
         compliance_pdf::render(&compliance_pdf::PackageDocument {
-            org_name: &org.name,
+            org_name: &org_name,
             package_id: package.id,
             version: package.version,
             generated_at: package.generated_at,
@@ -244,13 +242,17 @@ async fn render_and_keep(
         )
     })?;
     let mut conn = state.store.tenant(org_id).await?;
-    let kept = pdfs::put(&mut conn, id, &bytes).await;
-    conn.end(kept)
+    let kept = async {
+        // A racing render may have kept its bytes first: every download serves the kept ones.
+        if pdfs::put(&mut conn, id, &bytes).await? {
+            return Ok(None);
+        }
+        pdfs::get(&mut conn, id).await
+    }
+    .await;
+    let kept = conn
+        .end(kept)
         .await
         .map_err(missing("compliance package"))?;
-    // A racing render may have kept its bytes first: every download serves the kept ones.
-    let mut conn = state.store.tenant(org_id).await?;
-    let kept = pdfs::get(&mut conn, id).await;
-    let kept = conn.end(kept).await?;
     Ok(kept.unwrap_or(bytes))
 }

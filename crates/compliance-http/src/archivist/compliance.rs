@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
+use compliance_core::microseconds;
 use compliance_store::compliance::check_asset;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -121,10 +122,4 @@ pub async fn check(
         "next_page_token": next_page_token,
         "compliant_at": rfc3339(at),
     })))
-}
-
-/// `at` to the microsecond, the precision PostgreSQL stores and compares event times at.
-fn microseconds(at: OffsetDateTime) -> OffsetDateTime {
-    at.replace_nanosecond(at.nanosecond() / 1000 * 1000)
-        .unwrap_or(at)
 }

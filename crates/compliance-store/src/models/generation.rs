@@ -2,6 +2,7 @@
 //! let the core assemble it, seal and store the next version, and record the generation in the
 //! agent's audit trail, all in the caller's transaction.
 
+use compliance_core::microseconds;
 use compliance_core::package::{
     AgentProfile, ConnectorConfig, PackageContent, PackageInputs, PolicyEvidence, PolicyRule,
     assemble,
@@ -126,10 +127,6 @@ pub fn generation_time(
     previous: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> OffsetDateTime {
-    let microseconds = |t: OffsetDateTime| {
-        t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
-            .unwrap_or(t)
-    };
     let at = microseconds(at);
     match previous {
         Some(previous) if previous > at => microseconds(now).max(previous),

@@ -26,10 +26,10 @@ pub async fn get(conn: &mut TenantConn, package_id: Uuid) -> StoreResult<Option<
     }
 }
 
-/// Keeps the package's rendered PDF. The first PDF kept stays: a later one (a second, racing
-/// render) is dropped and the call still succeeds. Another org's package is
-/// [`StoreError::NotFound`].
-pub async fn put(conn: &mut TenantConn, package_id: Uuid, bytes: &[u8]) -> StoreResult<()> {
+/// Keeps the package's rendered PDF; whether these bytes were kept. The first PDF kept stays:
+/// a later one (a second, racing render) is dropped and the call still succeeds, answering
+/// false. Another org's package is [`StoreError::NotFound`].
+pub async fn put(conn: &mut TenantConn, package_id: Uuid, bytes: &[u8]) -> StoreResult<bool> {
     // Through row-level security first: the key is global, so a conflict alone would tell one
     // org whether another's package has a PDF.
     compliance_packages::table
@@ -37,7 +37,7 @@ pub async fn put(conn: &mut TenantConn, package_id: Uuid, bytes: &[u8]) -> Store
         .select(compliance_packages::id)
         .first::<Uuid>(conn.db())
         .await?;
-    diesel::insert_into(package_pdfs::table)
+    let inserted = diesel::insert_into(package_pdfs::table)
         .values((
             package_pdfs::org_id.eq(conn.org()),
             package_pdfs::package_id.eq(package_id),
@@ -48,5 +48,5 @@ pub async fn put(conn: &mut TenantConn, package_id: Uuid, bytes: &[u8]) -> Store
         .do_nothing()
         .execute(conn.db())
         .await?;
-    Ok(())
+    Ok(inserted == 1)
 }
