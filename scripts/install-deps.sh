@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond the Rust toolchain, if missing (Debian/Ubuntu):
 # PostgreSQL's server binaries for the embedded cluster and the test harness; curl and Python's
-# venv for the SDK compatibility suite.
+# venv for the SDK compatibility suite and the schema suite (each installs its own pinned Python
+# packages into a virtualenv under target/: tests/compat/run.sh, tests/schema/run.sh).
 set -euo pipefail
 
 need=()
@@ -13,7 +14,7 @@ have_postgres || need+=(postgresql)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # The PDF tests extract the text of rendered packages.
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-# The SDK compatibility suite makes a virtualenv.
+# The SDK compatibility suite and the schema suite make virtualenvs.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -eq 0 ]; then

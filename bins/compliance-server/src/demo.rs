@@ -5,10 +5,14 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use compliance_core::PolicySpec;
-use compliance_store::agents::{self, NewAgent};
+use compliance_core::{
+    AgentProfile, AuditEntry, ConnectorConfig, Metadata, Outcome, PolicyRule, PolicySpec, RuleType,
+    Verdict,
+};
+use compliance_http::v1::packages::PackageView;
+use compliance_store::agents;
 use compliance_store::connectors::{self, NewConnector};
-use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
+use compliance_store::events::{self, NewEvent};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
@@ -53,9 +57,9 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
             .await?
             .0
             .into_iter()
-            .find(|a| a.agent.name == AGENT)
+            .find(|a| a.profile.name == AGENT)
         {
-            Some(existing) => existing.agent.id,
+            Some(existing) => existing.profile.id,
             None => seed(&mut conn).await?,
         };
         let package = generate(&mut conn, agent, token.id, OffsetDateTime::now_utc()).await?;
@@ -67,15 +71,9 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
 
     let json_path = dir.join(format!("compliance-{AGENT}-v{}.json", package.version));
     let pdf_path = dir.join(format!("compliance-{AGENT}-v{}.pdf", package.version));
-    let body = serde_json::to_vec_pretty(&json!({
-        "id": package.id, "org_id": package.org_id, "agent_id": package.agent_id,
-        "generated_by": package.generated_by,
-        "generated_at": package.generated_at.format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| e.to_string())?,
-        "version": package.version, "content_sha256": package.content_sha256,
-        "previous_sha256": package.previous_sha256, "content": package.content,
-    }))
-    .map_err(|e| e.to_string())?;
+    // The very shape GET /v1/compliance/{id} answers.
+    let view = PackageView::of(&package).map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec_pretty(&view).map_err(|e| e.to_string())?;
     std::fs::write(&json_path, body)
         .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
     let content = generation::content(&package).map_err(|e| e.to_string())?;
@@ -152,92 +150,108 @@ impl Lcg {
 
 async fn seed(conn: &mut TenantConn) -> Result<Uuid, StoreError> {
     let agent = Uuid::new_v4();
-    agents::create(
-        conn,
-        &NewAgent {
-            id: agent,
-            name: AGENT.to_owned(),
-            description: "Triages CrowdStrike detections and files Jira tickets for the SOC"
-                .to_owned(),
-            permitted_systems: vec!["crowdstrike".to_owned(), "jira".to_owned()],
-            permitted_actions: vec![
-                "detections:*".to_owned(),
-                "hosts:contain".to_owned(),
-                "issues:create".to_owned(),
-            ],
-            permitted_data_types: vec![
-                "security_events".to_owned(),
-                "host_metadata".to_owned(),
-                "ticket_content".to_owned(),
-            ],
-            max_actions_per_hour: Some(120),
+    seed_agent(conn, agent).await?;
+    seed_connectors(conn, agent).await?;
+    seed_rules(conn, agent).await?;
+    seed_policies(conn).await?;
+    let trail: Vec<NewEvent> = trail(agent).into_iter().map(NewEvent::from).collect();
+    events::append_many(conn, &trail).await?;
+    Ok(agent)
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|&name| name.to_owned()).collect()
+}
+
+/// The agent and what it declares.
+async fn seed_agent(conn: &mut TenantConn, agent: Uuid) -> Result<(), StoreError> {
+    let profile = AgentProfile {
+        id: agent,
+        name: AGENT.to_owned(),
+        description: "Triages CrowdStrike detections and files Jira tickets for the SOC".to_owned(),
+        permitted_systems: names(&["crowdstrike", "jira"]),
+        permitted_actions: names(&["detections:*", "hosts:contain", "issues:create"]),
+        permitted_data_types: names(&["security_events", "host_metadata", "ticket_content"]),
+        max_actions_per_hour: Some(120),
+    };
+    agents::create(conn, &profile).await?;
+    Ok(())
+}
+
+/// Its two connectors: CrowdStrike and Jira.
+async fn seed_connectors(conn: &mut TenantConn, agent: Uuid) -> Result<(), StoreError> {
+    let configs = [
+        ConnectorConfig {
+            connector_type: "crowdstrike".to_owned(),
+            vendor: "CrowdStrike".to_owned(),
+            purpose: "Read detections and contain hosts".to_owned(),
+            data_categories: names(&["security_events", "host_metadata"]),
+            region: "us-1".to_owned(),
+            permitted_operations: names(&["detections:read", "hosts:contain"]),
         },
-    )
-    .await?;
-    for (kind, vendor, purpose, categories, region, operations) in [
-        (
-            "crowdstrike",
-            "CrowdStrike",
-            "Read detections and contain hosts",
-            vec!["security_events", "host_metadata"],
-            "us-1",
-            vec!["detections:read", "hosts:contain"],
-        ),
-        (
-            "jira",
-            "Atlassian",
-            "File and update SOC tickets",
-            vec!["ticket_content"],
-            "eu-west-1",
-            vec!["issues:create", "issues:comment"],
-        ),
-    ] {
-        connectors::create(
-            conn,
-            &NewConnector {
-                id: Uuid::new_v4(),
-                agent_id: agent,
-                connector_type: kind.to_owned(),
-                vendor: vendor.to_owned(),
-                purpose: purpose.to_owned(),
-                data_categories: categories.into_iter().map(str::to_owned).collect(),
-                region: region.to_owned(),
-                permitted_operations: operations.into_iter().map(str::to_owned).collect(),
-            },
-        )
-        .await?;
+        ConnectorConfig {
+            connector_type: "jira".to_owned(),
+            vendor: "Atlassian".to_owned(),
+            purpose: "File and update SOC tickets".to_owned(),
+            data_categories: names(&["ticket_content"]),
+            region: "eu-west-1".to_owned(),
+            permitted_operations: names(&["issues:create", "issues:comment"]),
+        },
+    ];
+    for config in configs {
+        let connector = NewConnector {
+            id: Uuid::new_v4(),
+            agent_id: agent,
+            config,
+        };
+        connectors::create(conn, &connector).await?;
     }
-    for (name, kind, connector, pattern, risk) in [
+    Ok(())
+}
+
+/// Its policy rules: one of each type.
+async fn seed_rules(conn: &mut TenantConn, agent: Uuid) -> Result<(), StoreError> {
+    for (name, rule_type, connector, pattern, risk) in [
         (
             "Read detections",
-            "permit",
+            RuleType::Permit,
             "crowdstrike",
             "detections:*",
             30,
         ),
         (
             "Containment needs a human",
-            "escalate",
+            RuleType::Escalate,
             "crowdstrike",
             "hosts:contain",
             70,
         ),
-        ("No deletions in Jira", "deny", "jira", "issues:delete", 90),
+        (
+            "No deletions in Jira",
+            RuleType::Deny,
+            "jira",
+            "issues:delete",
+            90,
+        ),
     ] {
-        rules::create(
-            conn,
-            &NewRule {
-                id: Uuid::new_v4(),
+        let rule = NewRule {
+            id: Uuid::new_v4(),
+            agent_id: Some(agent),
+            rule: PolicyRule {
                 name: name.to_owned(),
-                agent_id: Some(agent),
-                rule_type: kind.to_owned(),
+                rule_type,
                 connector: connector.to_owned(),
                 action_pattern: pattern.to_owned(),
                 risk_threshold: risk,
             },
-        )
-        .await?;
+        };
+        rules::create(conn, &rule).await?;
     }
+    Ok(())
+}
+
+/// Four compliance policies over agents, each evidencing SOC 2 criteria.
+async fn seed_policies(conn: &mut TenantConn) -> Result<(), StoreError> {
     let agents_only = json!([{ "or": ["attributes.arc_display_type=AI Agent"] }]);
     for (body, controls) in [
         (
@@ -270,136 +284,174 @@ async fn seed(conn: &mut TenantConn) -> Result<Uuid, StoreError> {
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         policies::create(conn, &spec).await?;
     }
-    events::append_many(conn, &trail(agent)).await?;
-    Ok(agent)
+    Ok(())
+}
+
+/// The trail's time line: four weeks ending an hour ago, and a seeded random source.
+struct Month {
+    start: OffsetDateTime,
+    random: Lcg,
+    entries: Vec<AuditEntry>,
+}
+
+impl Month {
+    /// One entry of the agent's, declared at `at`.
+    #[allow(clippy::too_many_arguments)] // every argument is one field of the entry
+    fn entry(
+        &mut self,
+        agent: Uuid,
+        at: OffsetDateTime,
+        action: &str,
+        connector: Option<&str>,
+        target: &str,
+        verdict: Verdict,
+        status: Outcome,
+        correlation: Option<String>,
+        metadata: serde_json::Value,
+    ) {
+        let mut entry = AuditEntry::new(agent, action);
+        entry.connector = connector.map(str::to_owned);
+        entry.target_resource = Some(target.to_owned());
+        entry.policy_verdict = Some(verdict);
+        entry.status = Some(status);
+        entry.duration_ms = Some(40 + (at.unix_timestamp() % 900));
+        entry.correlation_id = correlation;
+        entry.metadata = Metadata::from_value(&metadata);
+        entry.declared_at = Some(at);
+        self.entries.push(entry);
+    }
 }
 
 /// About 1,250 entries over the four weeks before now.
-fn trail(agent: Uuid) -> Vec<NewEvent> {
+fn trail(agent: Uuid) -> Vec<AuditEntry> {
     let end = OffsetDateTime::now_utc() - Duration::hours(1);
-    let start = end - Duration::days(28);
-    let mut random = Lcg(2026);
-    let mut entries = Vec::new();
-    let mut entry = |at: OffsetDateTime,
-                     action: &str,
-                     connector: Option<&str>,
-                     target: &str,
-                     verdict: &str,
-                     status: &str,
-                     correlation: Option<String>,
-                     metadata: serde_json::Value| {
-        let mut event_attributes = compliance_core::Attributes::new();
-        event_attributes.insert("arc_display_type".to_owned(), action.to_owned());
-        if let Some(value) = &correlation {
-            event_attributes.insert("arc_correlation_value".to_owned(), value.clone());
-        }
-        entries.push(NewEvent {
-            id: Uuid::new_v4(),
-            asset_id: agent,
-            display_type: action.to_owned(),
-            correlation_value: correlation,
-            declared_at: Some(at),
-            operation: "Record".to_owned(),
-            behaviour: "RecordEvidence".to_owned(),
-            event_attributes,
-            asset_attributes: compliance_core::Attributes::new(),
-            principal_declared: json!({}),
-            audit: AuditFields {
-                connector: connector.map(str::to_owned),
-                target_resource: Some(target.to_owned()),
-                policy_verdict: Some(verdict.to_owned()),
-                status: Some(status.to_owned()),
-                duration_ms: Some(40 + (at.unix_timestamp() % 900)),
-                metadata: Metadata::from_value(&metadata),
-            },
-        });
+    let mut month = Month {
+        start: end - Duration::days(28),
+        random: Lcg(2026),
+        entries: Vec::new(),
     };
+    deployments(&mut month, agent);
+    calls(&mut month, agent);
+    containments(&mut month, agent);
+    denials(&mut month, agent);
+    drifts(&mut month, agent);
+    month.entries
+}
+
+/// Three releases.
+fn deployments(month: &mut Month, agent: Uuid) {
     for (day, version) in [(0, "1.4.0"), (9, "1.4.1"), (21, "1.5.0")] {
-        entry(
-            start + Duration::days(day),
+        let at = month.start + Duration::days(day);
+        month.entry(
+            agent,
+            at,
             "agent.deployed",
             None,
             "triage-agent",
-            "PERMIT",
-            "success",
+            Verdict::Permit,
+            Outcome::Success,
             None,
             json!({"version": version}),
         );
     }
+}
+
+/// 1,230 permitted calls, five in eight to CrowdStrike (one in fifty of those failing).
+fn calls(month: &mut Month, agent: Uuid) {
     for n in 0..1230u32 {
-        let at = start + Duration::seconds(i64::from(n) * 1960 + random.below(600) as i64);
+        let at =
+            month.start + Duration::seconds(i64::from(n) * 1960 + month.random.below(600) as i64);
         let (connector, target, status) = if n % 8 < 5 {
+            let status = if month.random.below(50) == 0 {
+                Outcome::Error
+            } else {
+                Outcome::Success
+            };
             (
                 "crowdstrike",
                 format!("detections/ldt:{:06x}", n * 7919),
-                if random.below(50) == 0 {
-                    "error"
-                } else {
-                    "success"
-                },
+                status,
             )
         } else {
-            ("jira", format!("SOC-{}", 1000 + n), "success")
+            ("jira", format!("SOC-{}", 1000 + n), Outcome::Success)
         };
-        entry(
+        month.entry(
+            agent,
             at,
             "connector.called",
             Some(connector),
             &target,
-            "PERMIT",
+            Verdict::Permit,
             status,
             None,
             json!({}),
         );
     }
+}
+
+/// Eight escalated containments, each approved by a human within 20 to 90 minutes.
+fn containments(month: &mut Month, agent: Uuid) {
     for n in 0..8 {
-        let at = start + Duration::days(2 + n * 3) + Duration::hours(4);
+        let at = month.start + Duration::days(2 + n * 3) + Duration::hours(4);
         let id = format!("contain-{n}");
-        entry(
+        let host = format!("hosts/h-{n}");
+        month.entry(
+            agent,
             at,
             "connector.called",
             Some("crowdstrike"),
-            &format!("hosts/h-{n}"),
-            "ESCALATE",
-            "success",
+            &host,
+            Verdict::Escalate,
+            Outcome::Success,
             Some(id.clone()),
             json!({"risk": 74}),
         );
-        entry(
+        month.entry(
+            agent,
             at + Duration::seconds(1),
             "approval.requested",
             None,
-            &format!("hosts/h-{n}"),
-            "ESCALATE",
-            "success",
+            &host,
+            Verdict::Escalate,
+            Outcome::Success,
             Some(id.clone()),
             json!({}),
         );
-        let wait = Duration::minutes(20 + random.below(70) as i64);
-        entry(
+        let wait = Duration::minutes(20 + month.random.below(70) as i64);
+        month.entry(
+            agent,
             at + wait,
             "approval.reviewed",
             None,
-            &format!("hosts/h-{n}"),
-            "PERMIT",
-            "success",
+            &host,
+            Verdict::Permit,
+            Outcome::Success,
             Some(id),
             json!({"reviewer": "soc-lead"}),
         );
     }
+}
+
+/// Two deletions the policy engine denied.
+fn denials(month: &mut Month, agent: Uuid) {
     for n in 0..2 {
-        let at = start + Duration::days(6 + n * 11);
-        entry(
+        let at = month.start + Duration::days(6 + n * 11);
+        month.entry(
+            agent,
             at,
             "connector.called",
             Some("jira"),
             "SOC-77",
-            "DENY",
-            "blocked",
+            Verdict::Deny,
+            Outcome::Blocked,
             None,
             json!({"attempted": "issues:delete"}),
         );
     }
+}
+
+/// Four drifts, each resolved within hours.
+fn drifts(month: &mut Month, agent: Uuid) {
     for (n, (kind, severity, hours)) in [
         ("scope_expansion", "medium", 3),
         ("rate_spike", "low", 1),
@@ -409,28 +461,29 @@ fn trail(agent: Uuid) -> Vec<NewEvent> {
     .into_iter()
     .enumerate()
     {
-        let at = start + Duration::days(4 + n as i64 * 6);
+        let at = month.start + Duration::days(4 + n as i64 * 6);
         let id = format!("drift-{n}");
-        entry(
+        month.entry(
+            agent,
             at,
             "drift.detected",
             None,
             "triage-agent",
-            "PERMIT",
-            "success",
+            Verdict::Permit,
+            Outcome::Success,
             Some(id.clone()),
             json!({"drift_type": kind, "severity": severity}),
         );
-        entry(
+        month.entry(
+            agent,
             at + Duration::hours(hours),
             "drift.resolved",
             None,
             "triage-agent",
-            "PERMIT",
-            "success",
+            Verdict::Permit,
+            Outcome::Success,
             Some(id),
             json!({"resolution": "intent updated"}),
         );
     }
-    entries
 }

@@ -300,7 +300,7 @@ fn demo_writes_its_package_and_pdf_then_serves_them() {
         "{package}"
     );
     assert!(
-        package["content"]["control_mappings"]["controls_covered"].is_array(),
+        package["control_mappings"]["controls_covered"].is_array(),
         "{package}"
     );
     let generated_at = package["generated_at"].as_str().unwrap();

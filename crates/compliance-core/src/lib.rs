@@ -5,6 +5,7 @@
 //! build an asset's [`History`], and ask [`check`] (whole asset) or [`evaluate`] (one policy)
 //! at a point in time. [`Policy::plan`] tells a store which slice of history a policy needs.
 
+mod agent;
 mod attributes;
 mod clauses;
 mod evaluate;
@@ -19,6 +20,10 @@ mod richness;
 mod seal;
 mod wire;
 
+pub use agent::{
+    AgentProfile, AuditEntry, ConnectorConfig, Metadata, Outcome, PolicyRule, RuleType,
+    UnknownName, Verdict,
+};
 pub use attributes::Attributes;
 pub use clauses::{Clauses, ClausesError, OrGroup};
 pub use evaluate::{Compliance, Statement, check, evaluate};

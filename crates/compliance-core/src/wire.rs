@@ -91,27 +91,60 @@ impl TryFrom<PolicyBody> for PolicySpec {
     /// where the type does not use it; a well-formed unused field is ignored (seed 003's own
     /// sample response carries `time_period_seconds` on a CURRENT_OUTSTANDING policy).
     fn try_from(body: PolicyBody) -> Result<Self, Self::Error> {
-        let compliance_type: ComplianceType = body.compliance_type.parse().map_err(|()| {
-            let names: Vec<_> = ComplianceType::ALL.iter().map(|t| t.name()).collect();
-            PolicyError::new(
-                "compliance_type",
-                format!(
-                    "{:?} is not a policy type; expected one of {}",
-                    body.compliance_type,
-                    names.join(", ")
-                ),
-            )
-        })?;
-        let required = Required(compliance_type);
-        if body.display_name.trim().is_empty() {
-            return Err(PolicyError::new(
-                "display_name",
-                "required and must not be blank",
-            ));
-        }
-        let display_name = text("display_name", &body.display_name, MAX_NAME)?;
+        let required = Required(compliance_type(&body.compliance_type)?);
+        let display_name = display_name(&body.display_name)?;
         let description = text("description", &body.description, MAX_DESCRIPTION)?;
         let asset_filter: AssetFilter = clauses("asset_filter", &body.asset_filter)?;
+        let typed = TypedFields::checked(&body)?;
+        let controls = controls(&body.controls)?;
+        Ok(Self {
+            display_name,
+            description,
+            asset_filter,
+            policy: typed.policy(&required)?,
+            controls,
+        })
+    }
+}
+
+/// The policy type a body names, or the list of those it could have named.
+fn compliance_type(name: &str) -> Result<ComplianceType, PolicyError> {
+    name.parse().map_err(|()| {
+        let names: Vec<_> = ComplianceType::ALL.iter().map(|t| t.name()).collect();
+        PolicyError::new(
+            "compliance_type",
+            format!(
+                "{name:?} is not a policy type; expected one of {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+/// The display name, which every type requires.
+fn display_name(name: &str) -> Result<String, PolicyError> {
+    if name.trim().is_empty() {
+        return Err(PolicyError::new(
+            "display_name",
+            "required and must not be blank",
+        ));
+    }
+    text("display_name", name, MAX_NAME)
+}
+
+/// The fields only some policy types use, each checked for form whatever the type.
+struct TypedFields {
+    opening: String,
+    closing: String,
+    time_period: Option<Duration>,
+    dynamic_window: Option<Duration>,
+    dynamic_variability: f64,
+    richness_assertions: RichnessAssertions,
+}
+
+impl TypedFields {
+    /// The fields read from `body`, in the order their errors are reported.
+    fn checked(body: &PolicyBody) -> Result<Self, PolicyError> {
         let opening = text(
             "event_display_type",
             &body.event_display_type,
@@ -131,60 +164,79 @@ impl TryFrom<PolicyBody> for PolicySpec {
                 "must be a finite number of standard deviations, zero or more",
             ));
         }
-        let richness_assertions: RichnessAssertions =
-            clauses("richness_assertions", &body.richness_assertions)?;
-        let controls = controls(&body.controls)?;
-
-        let policy = match compliance_type {
-            ComplianceType::Since => Policy::Since {
-                event_display_type: required.text("event_display_type", opening)?,
-                time_period: required.period("time_period_seconds", time_period)?,
-            },
-            ComplianceType::CurrentOutstanding => {
-                let (event_display_type, closing_event_display_type) =
-                    required.pair(opening, closing)?;
-                Policy::CurrentOutstanding {
-                    event_display_type,
-                    closing_event_display_type,
-                }
-            }
-            ComplianceType::PeriodOutstanding => {
-                let (event_display_type, closing_event_display_type) =
-                    required.pair(opening, closing)?;
-                Policy::PeriodOutstanding {
-                    event_display_type,
-                    closing_event_display_type,
-                    time_period: required.period("time_period_seconds", time_period)?,
-                }
-            }
-            ComplianceType::DynamicTolerance => {
-                let (event_display_type, closing_event_display_type) =
-                    required.pair(opening, closing)?;
-                Policy::DynamicTolerance {
-                    event_display_type,
-                    closing_event_display_type,
-                    dynamic_window: required.period("dynamic_window", dynamic_window)?,
-                    dynamic_variability,
-                }
-            }
-            ComplianceType::Richness => {
-                if richness_assertions.is_empty() {
-                    return Err(PolicyError::new(
-                        "richness_assertions",
-                        "required for COMPLIANCE_RICHNESS: at least one {\"or\": [...]} group",
-                    ));
-                }
-                Policy::Richness {
-                    richness_assertions,
-                }
-            }
-        };
+        let richness_assertions = clauses("richness_assertions", &body.richness_assertions)?;
         Ok(Self {
-            display_name,
-            description,
-            asset_filter,
-            policy,
-            controls,
+            opening,
+            closing,
+            time_period,
+            dynamic_window,
+            dynamic_variability,
+            richness_assertions,
+        })
+    }
+
+    /// The policy of the `required` type, from the fields that type needs.
+    fn policy(self, required: &Required) -> Result<Policy, PolicyError> {
+        match required.0 {
+            ComplianceType::Since => self.since(required),
+            ComplianceType::CurrentOutstanding => self.current_outstanding(required),
+            ComplianceType::PeriodOutstanding => self.period_outstanding(required),
+            ComplianceType::DynamicTolerance => self.dynamic_tolerance(required),
+            ComplianceType::Richness => self.richness(),
+        }
+    }
+
+    /// COMPLIANCE_SINCE: an event type and a period.
+    fn since(self, required: &Required) -> Result<Policy, PolicyError> {
+        Ok(Policy::Since {
+            event_display_type: required.text("event_display_type", self.opening)?,
+            time_period: required.period("time_period_seconds", self.time_period)?,
+        })
+    }
+
+    /// COMPLIANCE_CURRENT_OUTSTANDING: an opening and a closing event type.
+    fn current_outstanding(self, required: &Required) -> Result<Policy, PolicyError> {
+        let (event_display_type, closing_event_display_type) =
+            required.pair(self.opening, self.closing)?;
+        Ok(Policy::CurrentOutstanding {
+            event_display_type,
+            closing_event_display_type,
+        })
+    }
+
+    /// COMPLIANCE_PERIOD_OUTSTANDING: an opening and a closing event type, and a period.
+    fn period_outstanding(self, required: &Required) -> Result<Policy, PolicyError> {
+        let (event_display_type, closing_event_display_type) =
+            required.pair(self.opening, self.closing)?;
+        Ok(Policy::PeriodOutstanding {
+            event_display_type,
+            closing_event_display_type,
+            time_period: required.period("time_period_seconds", self.time_period)?,
+        })
+    }
+
+    /// COMPLIANCE_DYNAMIC_TOLERANCE: an opening and a closing event type, a window, a variability.
+    fn dynamic_tolerance(self, required: &Required) -> Result<Policy, PolicyError> {
+        let (event_display_type, closing_event_display_type) =
+            required.pair(self.opening, self.closing)?;
+        Ok(Policy::DynamicTolerance {
+            event_display_type,
+            closing_event_display_type,
+            dynamic_window: required.period("dynamic_window", self.dynamic_window)?,
+            dynamic_variability: self.dynamic_variability,
+        })
+    }
+
+    /// COMPLIANCE_RICHNESS: at least one group of assertions.
+    fn richness(self) -> Result<Policy, PolicyError> {
+        if self.richness_assertions.is_empty() {
+            return Err(PolicyError::new(
+                "richness_assertions",
+                "required for COMPLIANCE_RICHNESS: at least one {\"or\": [...]} group",
+            ));
+        }
+        Ok(Policy::Richness {
+            richness_assertions: self.richness_assertions,
         })
     }
 }

@@ -18,10 +18,12 @@ pub struct ApiError {
 }
 
 /// The body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
-    /// The gRPC status code the archivist API uses for this kind of failure.
+    /// The gRPC status code the archivist API uses for this kind of failure (3 invalid
+    /// argument, 5 not found, 7 permission denied, 16 unauthenticated, 14 unavailable, …).
     pub code: u16,
+    /// What went wrong, naming the field at fault.
     pub message: &'a str,
 }
 
@@ -117,10 +119,17 @@ impl From<StoreError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Maps a store error to the API's, naming `what` when it was not found.
-pub fn missing(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
-    move |error| match error {
-        StoreError::NotFound => ApiError::not_found(what),
-        other => other.into(),
+/// Names what a store call did not find: `agents::get(conn, id).await.or_404("agent")?` is a
+/// 404 "agent not found" (for another org's agent alike).
+pub trait OrNotFound<T> {
+    fn or_404(self, what: &'static str) -> ApiResult<T>;
+}
+
+impl<T> OrNotFound<T> for Result<T, StoreError> {
+    fn or_404(self, what: &'static str) -> ApiResult<T> {
+        self.map_err(|error| match error {
+            StoreError::NotFound => ApiError::not_found(what),
+            other => other.into(),
+        })
     }
 }

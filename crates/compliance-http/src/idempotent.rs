@@ -6,13 +6,14 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
-use compliance_store::TenantConn;
 use compliance_store::idempotency::{self, Outcome, Recorded};
+use compliance_store::{Store, TenantConn};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
-use crate::{ApiError, ApiResult, AppState};
+use uuid::Uuid;
+
+use crate::{ApiError, ApiResult};
 
 /// The request header naming a write.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -29,6 +30,16 @@ pub struct Written {
 }
 
 impl Written {
+    /// 201 with `view`.
+    pub fn created(view: &impl Serialize) -> ApiResult<Self> {
+        Self::new(StatusCode::CREATED, view)
+    }
+
+    /// 200 with `view` (the archivist API answers its creations so).
+    pub fn ok(view: &impl Serialize) -> ApiResult<Self> {
+        Self::new(StatusCode::OK, view)
+    }
+
     pub fn new(status: StatusCode, body: &impl Serialize) -> ApiResult<Self> {
         let body = serde_json::to_value(body).map_err(|error| {
             tracing::error!(%error, "a response did not serialize");
@@ -42,27 +53,57 @@ impl Written {
     }
 }
 
-/// Runs `work` in one tenant transaction and answers what it wrote. With an `Idempotency-Key`,
-/// a key already used for this request answers its stored outcome (`Idempotent-Replayed:
-/// true`), one used for another request is 422, and a fresh one keeps the outcome with the
-/// write. Failures are not kept: nothing was written, so a retry simply tries again.
-pub async fn write<F>(
-    state: &AppState,
-    caller: &Caller,
-    req: &HttpRequest,
+/// What an idempotent write needs of its request, taken when the request is extracted.
+#[derive(Debug)]
+pub struct Request {
+    /// The `Idempotency-Key`, when sent; an invalid one fails the write, not a read.
+    key: Result<Option<String>, ApiError>,
+    method: String,
+    path_and_query: String,
+}
+
+impl Request {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            key: key(req),
+            method: req.method().as_str().to_owned(),
+            path_and_query: req
+                .uri()
+                .path_and_query()
+                .map_or_else(String::new, |p| p.as_str().to_owned()),
+        }
+    }
+
+    /// What makes two requests the same: method, path with query, and body.
+    fn fingerprint(&self, body: &[u8]) -> String {
+        let mut sha = Sha256::new();
+        sha.update(self.method.as_bytes());
+        sha.update(b"\n");
+        sha.update(self.path_and_query.as_bytes());
+        sha.update(b"\n");
+        sha.update(body);
+        hex::encode(sha.finalize())
+    }
+}
+
+/// Runs `work` in one transaction bound to `org` and answers what it wrote. With an
+/// `Idempotency-Key`, a key already used for this request answers its stored outcome
+/// (`Idempotent-Replayed: true`), one used for another request is 422, and a fresh one keeps the
+/// outcome with the write. Failures are not kept: nothing was written, so a retry simply tries
+/// again.
+pub async fn write(
+    store: &Store,
+    org: Uuid,
+    request: &Request,
     body: &[u8],
-    work: F,
-) -> ApiResult<HttpResponse>
-where
-    F: AsyncFnOnce(&mut TenantConn) -> ApiResult<Written>,
-{
-    let key = key(req)?;
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let Some(key) = key else {
-        let written = work(&mut conn).await;
-        return Ok(conn.end(written).await?.response());
+    work: impl AsyncFnOnce(&mut TenantConn) -> ApiResult<Written>,
+) -> ApiResult<HttpResponse> {
+    let Some(key) = request.key.clone()? else {
+        let written = store.transact(org, work).await?;
+        return Ok(written.response());
     };
-    let request_sha256 = fingerprint(req, body);
+    let request_sha256 = request.fingerprint(body);
+    let mut conn = store.tenant(org).await?;
     let stored = match idempotency::find(&mut conn, &key).await {
         Ok(stored) => stored,
         Err(error) => return conn.end(Err(error.into())).await,
@@ -108,17 +149,6 @@ fn key(req: &HttpRequest) -> ApiResult<Option<String>> {
             "Idempotency-Key: 1 to {MAX_KEY} visible ASCII characters"
         ))
     })
-}
-
-/// What makes two requests the same: method, path with query, and body.
-fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
-    let mut sha = Sha256::new();
-    sha.update(req.method().as_str());
-    sha.update(b"\n");
-    sha.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
-    sha.update(b"\n");
-    sha.update(body);
-    hex::encode(sha.finalize())
 }
 
 fn replay(first: &Outcome, request_sha256: &str) -> ApiResult<HttpResponse> {

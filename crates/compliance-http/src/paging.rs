@@ -1,11 +1,14 @@
-//! Opaque page tokens that carry a listing's filters, position and page size, so that a client
-//! may send only `page_token` for later pages (the SDK does).
+//! Paging, the same limits in both APIs: `/v1`'s `limit`/`offset` ([`Window`]) and the
+//! archivist's opaque page tokens that carry a listing's filters, position and page size, so that
+//! a client may send only `page_token` for later pages (the SDK does).
 //!
 //! A token is XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha, over RFC 8439's ChaCha20-Poly1305)
 //! of the page's JSON under a key every server shares, with a random 24-byte nonce and the org
 //! and listing as associated data: clients learn nothing from it (positions are global sequence
 //! numbers), cannot forge or alter one, and one org's token is refused for another.
 
+use actix_web::HttpResponse;
+use actix_web::http::header::HeaderName;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, Payload};
@@ -16,8 +19,52 @@ use uuid::Uuid;
 
 use crate::ApiError;
 
+/// Items in a page when the request does not say, and the most it may ask for.
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
 pub const MAX_PAGE_SIZE: i64 = 1000;
+/// The archivist's request header that asks for a total count, and the one that carries it.
+const REQUEST_TOTAL_COUNT: &str = "x-request-total-count";
+const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+
+/// `/v1`'s page: `limit` items (1 to 1000, 100 when absent) after `offset` (0 or more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Window {
+    pub fn new(limit: Option<i64>, offset: Option<i64>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "limit: a number from 1 to {MAX_PAGE_SIZE}"
+            )));
+        }
+        let offset = offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(ApiError::bad_request("offset: zero or more"));
+        }
+        Ok(Self { limit, offset })
+    }
+}
+
+/// Whether an archivist request asked for `X-Total-Count`.
+pub fn wants_total(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get(REQUEST_TOTAL_COUNT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// An archivist listing: 200, with `X-Total-Count` when a total is given.
+pub fn listing(body: &impl Serialize, total: Option<i64>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(total) = total {
+        response.insert_header((TOTAL_COUNT, total.to_string()));
+    }
+    response.json(body)
+}
 /// The name of the page-token key in `server_secrets` (`Store::server_secret`).
 pub const PAGE_TOKEN_SECRET: &str = "page-tokens";
 /// Bytes of the random nonce that leads every token.
@@ -122,6 +169,27 @@ impl PageTokens {
     }
 }
 
+impl PageTokens {
+    /// The page to answer of `found` (fetched with one row more than `page_size`), and the token
+    /// of the next page (`next` of the last row kept), or `""` when this page is the last.
+    pub fn next<P: PageState, T>(
+        &self,
+        org: Uuid,
+        mut found: Vec<T>,
+        page_size: i64,
+        next: impl FnOnce(&T) -> P,
+    ) -> Result<(Vec<T>, String), ApiError> {
+        let keep = usize::try_from(page_size).unwrap_or(usize::MAX);
+        let more = found.len() > keep;
+        found.truncate(keep);
+        let token = match (more, found.last()) {
+            (true, Some(last)) => self.seal(org, &next(last))?,
+            _ => String::new(),
+        };
+        Ok((found, token))
+    }
+}
+
 /// The org's id, then the listing's name: what a token is bound to.
 fn associated_data<P: PageState>(org: Uuid) -> Vec<u8> {
     [org.as_bytes().as_slice(), P::LISTING.as_bytes()].concat()
@@ -140,14 +208,6 @@ pub fn page_size(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
             })
     })
     .transpose()
-}
-
-/// The first `page_size` of `found` (fetched with one extra row) and whether more remain.
-pub fn take<T>(mut found: Vec<T>, page_size: i64) -> (Vec<T>, bool) {
-    let keep = usize::try_from(page_size).unwrap_or(usize::MAX);
-    let more = found.len() > keep;
-    found.truncate(keep);
-    (found, more)
 }
 
 #[cfg(test)]

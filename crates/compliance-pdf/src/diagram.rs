@@ -13,6 +13,15 @@ use crate::measure::Widths;
 const MAX_CONNECTORS: usize = 8;
 const BOX_HEIGHT: f32 = 12.0;
 const ROW: f32 = 18.0;
+/// Left edges of the agent, policy engine and connector columns.
+const AGENT_X: f32 = 0.0;
+const ENGINE_X: f32 = 62.0;
+const CONNECTOR_X: f32 = 122.0;
+/// Widths of the agent, policy engine and audit trail boxes, and of the connector boxes.
+const BOX_W: f32 = 38.0;
+const CONNECTOR_W: f32 = 48.0;
+/// The top of the agent and policy engine boxes.
+const MIDDLE: f32 = ROW * 0.5;
 
 pub(crate) struct FlowDiagram {
     agent: String,
@@ -119,22 +128,164 @@ fn fitted(context: &Context, style: Style, text: &str, width: f32) -> String {
 
 const ELLIPSIS: &str = "…";
 
-fn label(
-    area: &Area<'_>,
-    context: &Context,
-    x: f32,
-    y: f32,
-    width: f32,
-    style: Style,
-    text: &str,
-) -> Result<(), genpdf::error::Error> {
-    area.print_str(
-        &context.font_cache,
-        at(x, y),
-        style,
-        fitted(context, style, text, width),
-    )?;
-    Ok(())
+/// Where the diagram draws, and the styles of its parts.
+struct Canvas<'a, 'p> {
+    area: &'a Area<'p>,
+    context: &'a Context,
+    /// Connector names.
+    text: Style,
+    /// Box titles.
+    bold: Style,
+    /// Captions, arrow labels and undeclared flows.
+    small: Style,
+    /// Boxes and arrows.
+    line: Style,
+}
+
+impl<'a, 'p> Canvas<'a, 'p> {
+    /// The diagram's styles, derived from the document's `style`.
+    fn new(area: &'a Area<'p>, context: &'a Context, style: Style) -> Self {
+        let text = style.with_font_size(8);
+        Self {
+            area,
+            context,
+            text,
+            bold: text.bold(),
+            small: style.with_font_size(6).with_color(Color::Greyscale(80)),
+            line: Style::new().with_color(Color::Rgb(40, 70, 120)),
+        }
+    }
+
+    /// `text` at `(x, y)`, fitted into `width`.
+    fn label(
+        &self,
+        x: f32,
+        y: f32,
+        width: f32,
+        style: Style,
+        text: &str,
+    ) -> Result<(), genpdf::error::Error> {
+        self.area.print_str(
+            &self.context.font_cache,
+            at(x, y),
+            style,
+            fitted(self.context, style, text, width),
+        )?;
+        Ok(())
+    }
+
+    /// The agent's, the policy engine's or the audit trail's box: a bold title, a caption below.
+    fn titled_box(
+        &self,
+        x: f32,
+        y: f32,
+        title: &str,
+        caption: &str,
+    ) -> Result<(), genpdf::error::Error> {
+        rectangle(self.area, x, y, BOX_W, BOX_HEIGHT, self.line);
+        self.label(x + 2.0, y + 2.0, BOX_W - 4.0, self.bold, title)?;
+        self.label(x + 2.0, y + 6.5, BOX_W - 4.0, self.small, caption)
+    }
+
+    /// The agent and the policy engine, and the arrow of every action between them.
+    fn agent_and_engine(&self, agent: &str) -> Result<(), genpdf::error::Error> {
+        self.titled_box(AGENT_X, MIDDLE, agent, "AI agent")?;
+        self.titled_box(
+            ENGINE_X,
+            MIDDLE,
+            "Policy engine",
+            "permit / escalate / deny",
+        )?;
+        arrow(
+            self.area,
+            (AGENT_X + BOX_W, MIDDLE + BOX_HEIGHT / 2.0),
+            (ENGINE_X, MIDDLE + BOX_HEIGHT / 2.0),
+            false,
+            self.line,
+        );
+        self.label(
+            AGENT_X + BOX_W + 2.0,
+            MIDDLE + 1.0,
+            20.0,
+            self.small,
+            "every action",
+        )
+    }
+
+    /// The audit trail below the policy engine, and the arrow into it.
+    fn audit_trail(&self, entries: i64) -> Result<(), genpdf::error::Error> {
+        let trail_y = MIDDLE + ROW * 1.6;
+        self.titled_box(
+            ENGINE_X,
+            trail_y,
+            "Audit trail",
+            &format!("{entries} entries, append-only"),
+        )?;
+        arrow(
+            self.area,
+            (ENGINE_X + BOX_W / 2.0, MIDDLE + BOX_HEIGHT),
+            (ENGINE_X + BOX_W / 2.0, trail_y),
+            false,
+            self.line,
+        );
+        Ok(())
+    }
+
+    /// Connector `row` of the right column: its box, its flow from or to the policy engine,
+    /// and its data categories.
+    fn connector(
+        &self,
+        row: usize,
+        name: &str,
+        categories: &str,
+        direction: Direction,
+    ) -> Result<(), genpdf::error::Error> {
+        let y = row as f32 * ROW + 2.0;
+        rectangle(
+            self.area,
+            CONNECTOR_X,
+            y,
+            CONNECTOR_W,
+            BOX_HEIGHT,
+            self.line,
+        );
+        self.label(
+            CONNECTOR_X + 2.0,
+            y + 2.0,
+            CONNECTOR_W - 4.0,
+            self.text,
+            name,
+        )?;
+        let from = (ENGINE_X + BOX_W, MIDDLE + BOX_HEIGHT / 2.0);
+        let to = (CONNECTOR_X, y + BOX_HEIGHT / 2.0);
+        match direction {
+            Direction::Inbound => arrow(self.area, to, from, false, self.line),
+            Direction::Outbound => arrow(self.area, from, to, false, self.line),
+            Direction::Bidirectional => arrow(self.area, from, to, true, self.line),
+            Direction::Undeclared => self
+                .area
+                .draw_line(vec![at(from.0, from.1), at(to.0, to.1)], self.small),
+        }
+        self.label(
+            CONNECTOR_X + 2.0,
+            y + 6.5,
+            CONNECTOR_W - 4.0,
+            self.small,
+            categories,
+        )
+    }
+
+    /// The line in `row`, after the connectors drawn, that counts the `more` left out.
+    fn more(&self, row: usize, more: usize) -> Result<(), genpdf::error::Error> {
+        let y = row as f32 * ROW + 2.0;
+        self.label(
+            CONNECTOR_X,
+            y,
+            CONNECTOR_W,
+            self.small,
+            &format!("… and {more} more connectors (see the table)"),
+        )
+    }
 }
 
 impl Element for FlowDiagram {
@@ -153,140 +304,14 @@ impl Element for FlowDiagram {
             });
         }
         self.done = true;
-        let text = style.with_font_size(8);
-        let bold = text.bold();
-        let small = style.with_font_size(6).with_color(Color::Greyscale(80));
-        let line = Style::new().with_color(Color::Rgb(40, 70, 120));
-        let (agent_x, engine_x, connector_x, box_w, connector_w) = (0.0, 62.0, 122.0, 38.0, 48.0);
-        let middle = ROW * 0.5;
-
-        rectangle(&area, agent_x, middle, box_w, BOX_HEIGHT, line);
-        label(
-            &area,
-            context,
-            agent_x + 2.0,
-            middle + 2.0,
-            box_w - 4.0,
-            bold,
-            &self.agent,
-        )?;
-        label(
-            &area,
-            context,
-            agent_x + 2.0,
-            middle + 6.5,
-            box_w - 4.0,
-            small,
-            "AI agent",
-        )?;
-
-        rectangle(&area, engine_x, middle, box_w, BOX_HEIGHT, line);
-        label(
-            &area,
-            context,
-            engine_x + 2.0,
-            middle + 2.0,
-            box_w - 4.0,
-            bold,
-            "Policy engine",
-        )?;
-        label(
-            &area,
-            context,
-            engine_x + 2.0,
-            middle + 6.5,
-            box_w - 4.0,
-            small,
-            "permit / escalate / deny",
-        )?;
-        arrow(
-            &area,
-            (agent_x + box_w, middle + BOX_HEIGHT / 2.0),
-            (engine_x, middle + BOX_HEIGHT / 2.0),
-            false,
-            line,
-        );
-        label(
-            &area,
-            context,
-            agent_x + box_w + 2.0,
-            middle + 1.0,
-            20.0,
-            small,
-            "every action",
-        )?;
-
-        let trail_y = middle + ROW * 1.6;
-        rectangle(&area, engine_x, trail_y, box_w, BOX_HEIGHT, line);
-        label(
-            &area,
-            context,
-            engine_x + 2.0,
-            trail_y + 2.0,
-            box_w - 4.0,
-            bold,
-            "Audit trail",
-        )?;
-        label(
-            &area,
-            context,
-            engine_x + 2.0,
-            trail_y + 6.5,
-            box_w - 4.0,
-            small,
-            &format!("{} entries, append-only", self.entries),
-        )?;
-        arrow(
-            &area,
-            (engine_x + box_w / 2.0, middle + BOX_HEIGHT),
-            (engine_x + box_w / 2.0, trail_y),
-            false,
-            line,
-        );
-
-        for (i, (name, categories, direction)) in self.connectors.iter().enumerate() {
-            let y = i as f32 * ROW + 2.0;
-            rectangle(&area, connector_x, y, connector_w, BOX_HEIGHT, line);
-            label(
-                &area,
-                context,
-                connector_x + 2.0,
-                y + 2.0,
-                connector_w - 4.0,
-                text,
-                name,
-            )?;
-            let from = (engine_x + box_w, middle + BOX_HEIGHT / 2.0);
-            let to = (connector_x, y + BOX_HEIGHT / 2.0);
-            match direction {
-                Direction::Inbound => arrow(&area, to, from, false, line),
-                Direction::Outbound => arrow(&area, from, to, false, line),
-                Direction::Bidirectional => arrow(&area, from, to, true, line),
-                Direction::Undeclared => {
-                    area.draw_line(vec![at(from.0, from.1), at(to.0, to.1)], small)
-                }
-            }
-            label(
-                &area,
-                context,
-                connector_x + 2.0,
-                y + 6.5,
-                connector_w - 4.0,
-                small,
-                categories,
-            )?;
+        let canvas = Canvas::new(&area, context, style);
+        canvas.agent_and_engine(&self.agent)?;
+        canvas.audit_trail(self.entries)?;
+        for (row, (name, categories, direction)) in self.connectors.iter().enumerate() {
+            canvas.connector(row, name, categories, *direction)?;
         }
         if self.more > 0 {
-            let y = self.connectors.len() as f32 * ROW + 2.0;
-            label(
-                &area,
-                context,
-                connector_x,
-                y,
-                connector_w,
-                small,
-                &format!("… and {} more connectors (see the table)", self.more),
-            )?;
+            canvas.more(self.connectors.len(), self.more)?;
         }
         Ok(RenderResult {
             size: Size::new(Mm::from(170.0f32), Mm::from(height)),

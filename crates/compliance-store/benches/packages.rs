@@ -12,7 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use compliance_store::agents::{self, NewAgent};
+use compliance_core::AgentProfile;
+use compliance_store::agents;
 use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::figures;
 use compliance_store::generation::generate;
@@ -53,7 +54,7 @@ async fn load_agent(db: &TestDb, org: Uuid, agent: Uuid, entries: i64) {
     let mut conn = db.store.tenant(org).await.unwrap();
     agents::create(
         &mut conn,
-        &NewAgent {
+        &AgentProfile {
             id: agent,
             name: format!("agent-{entries}"),
             ..Default::default()
@@ -98,8 +99,8 @@ fn new_entry(agent: Uuid, n: u32) -> NewEvent {
         audit: AuditFields {
             connector: Some("jira".to_owned()),
             target_resource: Some(format!("SOC-{n}")),
-            policy_verdict: Some("PERMIT".to_owned()),
-            status: Some("success".to_owned()),
+            policy_verdict: Some(compliance_core::Verdict::Permit),
+            status: Some(compliance_core::Outcome::Success),
             duration_ms: Some(12),
             metadata: Metadata::from_value(&serde_json::json!({"n": n})),
         },
@@ -242,7 +243,7 @@ async fn ingest(db: &TestDb, org: Uuid) {
     let mut conn = db.store.tenant(org).await.unwrap();
     agents::create(
         &mut conn,
-        &NewAgent {
+        &AgentProfile {
             id: agent,
             name: "ingest".to_owned(),
             ..Default::default()

@@ -97,6 +97,18 @@ impl Store {
         TenantConn::begin(self.tenant.get().await?, org).await
     }
 
+    /// Runs `work` in one transaction bound to `org`: committed when it succeeds, rolled back
+    /// when it fails (and, should `work` panic or be cancelled, when the connection closes).
+    pub async fn transact<T, E: From<StoreError>>(
+        &self,
+        org: Uuid,
+        work: impl AsyncFnOnce(&mut TenantConn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.tenant(org).await?;
+        let result = work(&mut conn).await;
+        conn.end(result).await
+    }
+
     /// A connection as the schema owner, outside any tenant: for the operator paths.
     pub(crate) async fn operator(&self) -> StoreResult<Pooled> {
         Ok(self.owner.get().await?)

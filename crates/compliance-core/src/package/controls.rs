@@ -6,6 +6,7 @@ use super::PolicyEvidence;
 use super::facts::{Facts, count, figure, list};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ControlStatus {
     NotEvidenced,
@@ -14,6 +15,7 @@ pub enum ControlStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlMapping {
     pub control: String,
     pub title: String,
@@ -22,6 +24,7 @@ pub struct ControlMapping {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlMappings {
     pub framework: String,
     /// The criteria whose status is `covered`, in catalogue order.
@@ -40,209 +43,83 @@ fn status(full: bool, some: bool) -> ControlStatus {
     }
 }
 
+/// What the figures say about one criterion, before the compliance policies are heard.
+struct Judgement {
+    status: ControlStatus,
+    evidence: Vec<String>,
+}
+
+/// One SOC 2 criterion of the table in `docs/packages.md`: its id, its title, and its rule.
+struct Criterion {
+    control: &'static str,
+    title: &'static str,
+    judge: fn(&Facts<'_>, &[PolicyEvidence]) -> Judgement,
+}
+
+/// The criteria in catalogue order, the order the package lists them in.
+const CRITERIA: [Criterion; 11] = [
+    Criterion {
+        control: "CC6.1",
+        title: "Logical access security over protected information assets",
+        judge: cc6_1,
+    },
+    Criterion {
+        control: "CC6.2",
+        title: "Registration and authorization of the agent before access is granted",
+        judge: cc6_2,
+    },
+    Criterion {
+        control: "CC6.3",
+        title: "Access limited by least privilege",
+        judge: cc6_3,
+    },
+    Criterion {
+        control: "CC6.6",
+        title: "Protection against threats from outside the system boundary",
+        judge: cc6_6,
+    },
+    Criterion {
+        control: "CC6.7",
+        title: "Restriction of data movement to authorized parties and regions",
+        judge: cc6_7,
+    },
+    Criterion {
+        control: "CC7.1",
+        title: "Detection of changes that introduce vulnerabilities (drift)",
+        judge: cc7_1,
+    },
+    Criterion {
+        control: "CC7.2",
+        title: "Monitoring of system components for anomalies",
+        judge: cc7_2,
+    },
+    Criterion {
+        control: "CC7.3",
+        title: "Evaluation of security events",
+        judge: cc7_3,
+    },
+    Criterion {
+        control: "CC7.4",
+        title: "Response to identified security incidents",
+        judge: cc7_4,
+    },
+    Criterion {
+        control: "CC8.1",
+        title: "Authorized, recorded changes (deployments)",
+        judge: cc8_1,
+    },
+    Criterion {
+        control: "CC9.2",
+        title: "Assessment and management of vendor risk",
+        judge: cc9_2,
+    },
+];
+
+/// The criteria of [`CRITERIA`] judged in order, and those covered.
 pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMappings {
-    let rules = f.inputs.rules.len();
-    let connectors = f.inputs.connectors.len();
-    let drift = f.inputs.drift;
-    let verdicts = format!(
-        "verdicts: {} PERMIT, {} ESCALATE, {} DENY",
-        figure(f.permit),
-        figure(f.escalate),
-        figure(f.deny)
-    );
-    let statements = policies.len();
-    let criteria: Vec<(&str, &str, ControlStatus, Vec<String>)> = vec![
-        (
-            "CC6.1",
-            "Logical access security over protected information assets",
-            // Covered needs calls the rules judged: rules alone show design, not operation.
-            status(
-                rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
-                rules > 0 || f.calls > f.calls_without_verdict,
-            ),
-            vec![
-                count(rules as i64, "policy rule"),
-                format!(
-                    "{} connector calls, {} without a verdict",
-                    figure(f.calls),
-                    figure(f.calls_without_verdict)
-                ),
-                verdicts.clone(),
-            ],
-        ),
-        (
-            "CC6.2",
-            "Registration and authorization of the agent before access is granted",
-            status(
-                f.intent_declared && f.unconfigured.is_empty() && connectors > 0,
-                f.intent_declared || connectors > 0,
-            ),
-            vec![
-                format!(
-                    "declared intent: systems {}; actions {}",
-                    list(&f.inputs.agent.permitted_systems),
-                    list(&f.inputs.agent.permitted_actions)
-                ),
-                format!(
-                    "used but not configured connectors: {}",
-                    list(&f.unconfigured)
-                ),
-            ],
-        ),
-        (
-            "CC6.3",
-            "Access limited by least privilege",
-            status(
-                connectors > 0 && f.without_operations.is_empty() && f.wildcard.is_empty(),
-                connectors > f.without_operations.len(),
-            ),
-            vec![
-                format!(
-                    "connectors without declared operations: {}",
-                    list(&f.without_operations)
-                ),
-                format!("connectors with wildcard operations: {}", list(&f.wildcard)),
-            ],
-        ),
-        (
-            "CC6.6",
-            "Protection against threats from outside the system boundary",
-            // As CC6.1: deny rules no call went through are not yet evidence that they operate.
-            status(
-                f.deny_or_escalate_rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
-                f.deny_or_escalate_rules > 0 || f.deny > 0,
-            ),
-            vec![
-                count(f.deny_or_escalate_rules as i64, "deny or escalate rule"),
-                format!(
-                    "{} DENY verdicts, {} blocked actions",
-                    figure(f.deny),
-                    figure(f.blocked)
-                ),
-            ],
-        ),
-        (
-            "CC6.7",
-            "Restriction of data movement to authorized parties and regions",
-            status(
-                connectors > 0 && f.undescribed_flows.is_empty(),
-                connectors > f.undescribed_flows.len(),
-            ),
-            vec![format!(
-                "{}; missing data categories or region: {}",
-                count(connectors as i64, "connector"),
-                list(&f.undescribed_flows)
-            )],
-        ),
-        (
-            "CC7.1",
-            "Detection of changes that introduce vulnerabilities (drift)",
-            status(
-                drift.detected > 0 && f.drift_open() == 0,
-                drift.detected > 0,
-            ),
-            vec![format!(
-                "{} drift events detected, {} resolved, {} open",
-                figure(drift.detected),
-                figure(drift.resolved),
-                figure(f.drift_open())
-            )],
-        ),
-        (
-            "CC7.2",
-            "Monitoring of system components for anomalies",
-            status(f.total > 0 && statements > 0, f.total > 0),
-            vec![
-                format!("{} {}", count(f.total, "audit entry"), f.period()),
-                format!(
-                    "{} evaluated over the trail",
-                    count(statements as i64, "compliance policy")
-                ),
-            ],
-        ),
-        (
-            "CC7.3",
-            "Evaluation of security events",
-            status(
-                (f.escalate > 0 || drift.detected > 0)
-                    && f.approvals_reviewed >= f.approvals_requested
-                    && f.drift_open() == 0,
-                f.escalate > 0 || drift.detected > 0,
-            ),
-            vec![
-                format!(
-                    "{}; {} requested, {} reviewed",
-                    count(f.escalate, "ESCALATE verdict"),
-                    count(f.approvals_requested, "approval"),
-                    figure(f.approvals_reviewed)
-                ),
-                format!("{} drift events open", figure(f.drift_open())),
-            ],
-        ),
-        (
-            "CC7.4",
-            "Response to identified security incidents",
-            status(
-                f.approvals_requested > 0 && f.approvals_reviewed >= f.approvals_requested,
-                f.approvals_requested > 0,
-            ),
-            vec![format!(
-                "{} requested, {} reviewed",
-                count(f.approvals_requested, "approval"),
-                figure(f.approvals_reviewed)
-            )],
-        ),
-        (
-            "CC8.1",
-            "Authorized, recorded changes (deployments)",
-            status(f.deployments > 0, false),
-            vec![format!(
-                "{} (agent.deployed)",
-                count(f.deployments, "deployment")
-            )],
-        ),
-        (
-            "CC9.2",
-            "Assessment and management of vendor risk",
-            status(
-                connectors > 0 && f.unconfigured.is_empty() && f.undescribed_flows.is_empty(),
-                connectors > 0,
-            ),
-            vec![format!(
-                "{} configured; used but not configured: {}",
-                count(connectors as i64, "connector"),
-                list(&f.unconfigured)
-            )],
-        ),
-    ];
-    let controls: Vec<ControlMapping> = criteria
-        .into_iter()
-        .map(|(control, title, mut status, mut evidence)| {
-            // A compliance policy that names the criterion is evidence; a failing one caps it.
-            for policy in policies
-                .iter()
-                .filter(|p| p.controls.iter().any(|c| c == control))
-            {
-                let verdict = if policy.compliant {
-                    "compliant".to_owned()
-                } else {
-                    format!("non-compliant: {}", policy.reason)
-                };
-                evidence.push(format!(
-                    "compliance policy \"{}\" ({}): {verdict}",
-                    policy.display_name, policy.compliance_type
-                ));
-                if !policy.compliant {
-                    status = status.min(ControlStatus::Partial);
-                }
-            }
-            ControlMapping {
-                control: control.to_owned(),
-                title: title.to_owned(),
-                status,
-                evidence,
-            }
-        })
+    let controls: Vec<ControlMapping> = CRITERIA
+        .iter()
+        .map(|criterion| criterion.mapping(f, policies))
         .collect();
     ControlMappings {
         framework: "SOC 2 Trust Services Criteria (2017)".to_owned(),
@@ -252,5 +129,236 @@ pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMap
             .map(|c| c.control.clone())
             .collect(),
         controls,
+    }
+}
+
+impl Criterion {
+    /// The criterion judged from the figures, then from the compliance policies that name it.
+    fn mapping(&self, f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMapping {
+        let Judgement {
+            mut status,
+            mut evidence,
+        } = (self.judge)(f, policies);
+        // A compliance policy that names the criterion is evidence; a failing one caps it.
+        for policy in policies
+            .iter()
+            .filter(|p| p.controls.iter().any(|c| c == self.control))
+        {
+            let verdict = if policy.compliant {
+                "compliant".to_owned()
+            } else {
+                format!("non-compliant: {}", policy.reason)
+            };
+            evidence.push(format!(
+                "compliance policy \"{}\" ({}): {verdict}",
+                policy.display_name, policy.compliance_type
+            ));
+            if !policy.compliant {
+                status = status.min(ControlStatus::Partial);
+            }
+        }
+        ControlMapping {
+            control: self.control.to_owned(),
+            title: self.title.to_owned(),
+            status,
+            evidence,
+        }
+    }
+}
+
+/// CC6.1: the rules, and whether they judged every connector call.
+fn cc6_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let rules = f.inputs.rules.len();
+    Judgement {
+        // Covered needs calls the rules judged: rules alone show design, not operation.
+        status: status(
+            rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
+            rules > 0 || f.calls > f.calls_without_verdict,
+        ),
+        evidence: vec![
+            count(rules as i64, "policy rule"),
+            format!(
+                "{} connector calls, {} without a verdict",
+                figure(f.calls),
+                figure(f.calls_without_verdict)
+            ),
+            format!(
+                "verdicts: {} PERMIT, {} ESCALATE, {} DENY",
+                figure(f.permit),
+                figure(f.escalate),
+                figure(f.deny)
+            ),
+        ],
+    }
+}
+
+/// CC6.2: the agent's declared intent, and connectors configured for every one it uses.
+fn cc6_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let connectors = f.inputs.connectors.len();
+    Judgement {
+        status: status(
+            f.intent_declared && f.unconfigured.is_empty() && connectors > 0,
+            f.intent_declared || connectors > 0,
+        ),
+        evidence: vec![
+            format!(
+                "declared intent: systems {}; actions {}",
+                list(&f.inputs.agent.permitted_systems),
+                list(&f.inputs.agent.permitted_actions)
+            ),
+            format!(
+                "used but not configured connectors: {}",
+                list(&f.unconfigured)
+            ),
+        ],
+    }
+}
+
+/// CC6.3: every connector declares its operations, none of them a wildcard.
+fn cc6_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let connectors = f.inputs.connectors.len();
+    Judgement {
+        status: status(
+            connectors > 0 && f.without_operations.is_empty() && f.wildcard.is_empty(),
+            connectors > f.without_operations.len(),
+        ),
+        evidence: vec![
+            format!(
+                "connectors without declared operations: {}",
+                list(&f.without_operations)
+            ),
+            format!("connectors with wildcard operations: {}", list(&f.wildcard)),
+        ],
+    }
+}
+
+/// CC6.6: deny and escalate rules, and the calls they judged.
+fn cc6_6(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    Judgement {
+        // As CC6.1: deny rules no call went through are not yet evidence that they operate.
+        status: status(
+            f.deny_or_escalate_rules > 0 && f.calls > 0 && f.calls_without_verdict == 0,
+            f.deny_or_escalate_rules > 0 || f.deny > 0,
+        ),
+        evidence: vec![
+            count(f.deny_or_escalate_rules as i64, "deny or escalate rule"),
+            format!(
+                "{} DENY verdicts, {} blocked actions",
+                figure(f.deny),
+                figure(f.blocked)
+            ),
+        ],
+    }
+}
+
+/// CC6.7: every connector names its data categories and region.
+fn cc6_7(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let connectors = f.inputs.connectors.len();
+    Judgement {
+        status: status(
+            connectors > 0 && f.undescribed_flows.is_empty(),
+            connectors > f.undescribed_flows.len(),
+        ),
+        evidence: vec![format!(
+            "{}; missing data categories or region: {}",
+            count(connectors as i64, "connector"),
+            list(&f.undescribed_flows)
+        )],
+    }
+}
+
+/// CC7.1: drift detected, and none of it left open.
+fn cc7_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let drift = f.inputs.drift;
+    Judgement {
+        status: status(
+            drift.detected > 0 && f.drift_open() == 0,
+            drift.detected > 0,
+        ),
+        evidence: vec![format!(
+            "{} drift events detected, {} resolved, {} open",
+            figure(drift.detected),
+            figure(drift.resolved),
+            figure(f.drift_open())
+        )],
+    }
+}
+
+/// CC7.2: an audit trail, and compliance policies evaluated over it.
+fn cc7_2(f: &Facts<'_>, policies: &[PolicyEvidence]) -> Judgement {
+    let statements = policies.len();
+    Judgement {
+        status: status(f.total > 0 && statements > 0, f.total > 0),
+        evidence: vec![
+            format!("{} {}", count(f.total, "audit entry"), f.period()),
+            format!(
+                "{} evaluated over the trail",
+                count(statements as i64, "compliance policy")
+            ),
+        ],
+    }
+}
+
+/// CC7.3: escalations and drift, each reviewed or resolved.
+fn cc7_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let drift = f.inputs.drift;
+    Judgement {
+        status: status(
+            (f.escalate > 0 || drift.detected > 0)
+                && f.approvals_reviewed >= f.approvals_requested
+                && f.drift_open() == 0,
+            f.escalate > 0 || drift.detected > 0,
+        ),
+        evidence: vec![
+            format!(
+                "{}; {} requested, {} reviewed",
+                count(f.escalate, "ESCALATE verdict"),
+                count(f.approvals_requested, "approval"),
+                figure(f.approvals_reviewed)
+            ),
+            format!("{} drift events open", figure(f.drift_open())),
+        ],
+    }
+}
+
+/// CC7.4: approvals requested, and every one reviewed.
+fn cc7_4(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    Judgement {
+        status: status(
+            f.approvals_requested > 0 && f.approvals_reviewed >= f.approvals_requested,
+            f.approvals_requested > 0,
+        ),
+        evidence: vec![format!(
+            "{} requested, {} reviewed",
+            count(f.approvals_requested, "approval"),
+            figure(f.approvals_reviewed)
+        )],
+    }
+}
+
+/// CC8.1: deployments recorded in the trail.
+fn cc8_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    Judgement {
+        status: status(f.deployments > 0, false),
+        evidence: vec![format!(
+            "{} (agent.deployed)",
+            count(f.deployments, "deployment")
+        )],
+    }
+}
+
+/// CC9.2: every vendor the agent uses configured, with its data flow described.
+fn cc9_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+    let connectors = f.inputs.connectors.len();
+    Judgement {
+        status: status(
+            connectors > 0 && f.unconfigured.is_empty() && f.undescribed_flows.is_empty(),
+            connectors > 0,
+        ),
+        evidence: vec![format!(
+            "{} configured; used but not configured: {}",
+            count(connectors as i64, "connector"),
+            list(&f.unconfigured)
+        )],
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::graph::ExecutionGraph;
 use super::{ConnectorConfig, PackageInputs};
+use crate::agent::{Outcome, RuleType, Verdict};
 
 /// Action types with a meaning for the evidence.
 pub(super) const DEPLOYED: &str = "agent.deployed";
@@ -52,7 +53,7 @@ impl<'a> Facts<'a> {
         let count = |f: &dyn Fn(&super::AuditGroup) -> bool| -> i64 {
             inputs.audit.iter().filter(|g| f(g)).map(|g| g.count).sum()
         };
-        let verdict = |v: &str| graph.policy_verdicts.get(v).copied().unwrap_or(0);
+        let verdict = |v: Verdict| graph.policy_verdicts.get(v.as_str()).copied().unwrap_or(0);
         let configured: BTreeSet<&str> = inputs
             .connectors
             .iter()
@@ -70,10 +71,14 @@ impl<'a> Facts<'a> {
             inputs,
             graph,
             total: graph.total_actions,
-            permit: verdict("PERMIT"),
-            escalate: verdict("ESCALATE"),
-            deny: verdict("DENY"),
-            blocked: graph.statuses.get("blocked").copied().unwrap_or(0),
+            permit: verdict(Verdict::Permit),
+            escalate: verdict(Verdict::Escalate),
+            deny: verdict(Verdict::Deny),
+            blocked: graph
+                .statuses
+                .get(Outcome::Blocked.as_str())
+                .copied()
+                .unwrap_or(0),
             calls_without_verdict: count(&|g| {
                 g.action_type == CONNECTOR_CALLED && g.policy_verdict.is_none()
             }),
@@ -96,7 +101,7 @@ impl<'a> Facts<'a> {
             deny_or_escalate_rules: inputs
                 .rules
                 .iter()
-                .filter(|r| r.rule_type == "deny" || r.rule_type == "escalate")
+                .filter(|r| matches!(r.rule_type, RuleType::Deny | RuleType::Escalate))
                 .count(),
             intent_declared: !inputs.agent.permitted_systems.is_empty()
                 && !inputs.agent.permitted_actions.is_empty(),

@@ -7,6 +7,7 @@ use super::{ConnectorConfig, PackageInputs, SubProcessor};
 
 /// Which way data moves between the agent and a connector, from its permitted operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Only reads: data flows from the vendor to the agent.
@@ -49,6 +50,7 @@ fn direction(operations: &[String]) -> Direction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowConnector {
     pub name: String,
     pub vendor: String,
@@ -58,6 +60,7 @@ pub struct FlowConnector {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataFlowDiagram {
     /// A Mermaid `graph LR` of the agent, the policy engine, the audit trail and each connector.
     pub mermaid: String,

@@ -4,12 +4,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::PackageInputs;
-
-/// The verdicts of the policy engine, always all three.
-pub const VERDICTS: [&str; 3] = ["PERMIT", "ESCALATE", "DENY"];
+use crate::agent::Verdict;
 
 /// What the agent did, from its audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecutionGraph {
     pub total_actions: i64,
     pub connectors_used: Vec<String>,
@@ -28,6 +27,7 @@ pub struct ExecutionGraph {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Edge {
     pub agent: String,
     pub connector: String,
@@ -37,18 +37,21 @@ pub struct Edge {
 
 pub(super) fn execution_graph(inputs: &PackageInputs<'_>) -> ExecutionGraph {
     let mut operations = BTreeMap::new();
-    let mut verdicts: BTreeMap<String, i64> =
-        VERDICTS.iter().map(|v| ((*v).to_owned(), 0)).collect();
+    // Always all three verdicts, so a zero is shown rather than left out.
+    let mut verdicts: BTreeMap<String, i64> = Verdict::ALL
+        .iter()
+        .map(|v| (v.as_str().to_owned(), 0))
+        .collect();
     let mut statuses = BTreeMap::new();
     let mut connectors = BTreeSet::new();
     let mut edges: BTreeMap<(String, String), i64> = BTreeMap::new();
     for group in inputs.audit {
         *operations.entry(group.action_type.clone()).or_insert(0) += group.count;
         if let Some(verdict) = &group.policy_verdict {
-            *verdicts.entry(verdict.clone()).or_insert(0) += group.count;
+            *verdicts.entry(verdict.as_str().to_owned()).or_insert(0) += group.count;
         }
         if let Some(status) = &group.status {
-            *statuses.entry(status.clone()).or_insert(0) += group.count;
+            *statuses.entry(status.as_str().to_owned()).or_insert(0) += group.count;
         }
         if let Some(connector) = &group.connector {
             connectors.insert(connector.clone());

@@ -12,56 +12,23 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub use controls::{ControlMapping, ControlMappings, ControlStatus};
 pub use flow::{DataFlowDiagram, Direction, FlowConnector};
 pub use graph::{Edge, ExecutionGraph};
 pub use vsq::{Answer, VsqResponse, VsqResponses};
 
-/// The agent as it declared itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentProfile {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub permitted_systems: Vec<String>,
-    pub permitted_actions: Vec<String>,
-    pub permitted_data_types: Vec<String>,
-    pub max_actions_per_hour: Option<i32>,
-}
-
-/// A connector configuration: a vendor system the agent reaches.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectorConfig {
-    /// What audit entries name as `connector`, such as `crowdstrike`.
-    pub connector_type: String,
-    pub vendor: String,
-    pub purpose: String,
-    pub data_categories: Vec<String>,
-    pub region: String,
-    /// `resource:action` pairs.
-    pub permitted_operations: Vec<String>,
-}
-
-/// A policy rule of the policy engine.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyRule {
-    pub name: String,
-    /// `permit`, `deny` or `escalate`.
-    pub rule_type: String,
-    pub connector: String,
-    pub action_pattern: String,
-    pub risk_threshold: i32,
-}
+pub use crate::agent::{AgentProfile, ConnectorConfig, PolicyRule, RuleType};
+use crate::agent::{Outcome, Verdict};
 
 /// Audit entries of one kind, as PostgreSQL grouped them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditGroup {
     pub action_type: String,
     pub connector: Option<String>,
-    pub policy_verdict: Option<String>,
-    pub status: Option<String>,
+    pub policy_verdict: Option<Verdict>,
+    pub status: Option<Outcome>,
     pub count: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub first: OffsetDateTime,
@@ -71,6 +38,7 @@ pub struct AuditGroup {
 
 /// Drift (`drift.detected`, closed by `drift.resolved` with the same correlation id).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DriftSummary {
     pub detected: i64,
     pub resolved: i64,
@@ -83,6 +51,7 @@ pub struct DriftSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDrift {
     pub correlation_id: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -93,6 +62,7 @@ pub struct OpenDrift {
 
 /// A compliance policy's statement about the agent at generation time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyEvidence {
     /// `compliance_policies/<uuid>`.
     pub identity: String,
@@ -118,6 +88,7 @@ pub struct PackageInputs<'a> {
 /// A package's content: the five sections of seed 000, the policy statements and the drift
 /// summary they rest on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageContent {
     pub agent: AgentProfile,
     pub execution_graph: ExecutionGraph,
@@ -131,6 +102,7 @@ pub struct PackageContent {
 
 /// A third-party vendor behind a configured or used connector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubProcessor {
     pub name: String,
     pub purpose: String,

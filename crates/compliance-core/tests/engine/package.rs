@@ -44,7 +44,7 @@ fn connectors() -> Vec<ConnectorConfig> {
 fn rules() -> Vec<PolicyRule> {
     vec![PolicyRule {
         name: "escalate containment".to_owned(),
-        rule_type: "escalate".to_owned(),
+        rule_type: compliance_core::RuleType::Escalate,
         connector: "crowdstrike".to_owned(),
         action_pattern: "hosts:contain".to_owned(),
         risk_threshold: 70,
@@ -63,8 +63,8 @@ fn group(
     AuditGroup {
         action_type: action.to_owned(),
         connector: connector.map(str::to_owned),
-        policy_verdict: verdict.map(str::to_owned),
-        status: Some(status.to_owned()),
+        policy_verdict: verdict.map(|v| v.parse().unwrap()),
+        status: Some(status.parse().unwrap()),
         count,
         first: t(first),
         last: t(last),

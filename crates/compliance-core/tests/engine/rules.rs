@@ -68,8 +68,8 @@ fn entry(action: &str, verdict: Option<&str>, status: Option<&str>, count: i64) 
     AuditGroup {
         action_type: action.to_owned(),
         connector: None,
-        policy_verdict: verdict.map(str::to_owned),
-        status: status.map(str::to_owned),
+        policy_verdict: verdict.map(|v| v.parse().unwrap()),
+        status: status.map(|s| s.parse().unwrap()),
         count,
         first: t(0),
         last: t(60),
@@ -87,7 +87,7 @@ fn call(connector: &str, verdict: Option<&str>) -> AuditGroup {
 fn rule(rule_type: &str) -> PolicyRule {
     PolicyRule {
         name: format!("{rule_type} containment"),
-        rule_type: rule_type.to_owned(),
+        rule_type: rule_type.parse().unwrap(),
         connector: "crowdstrike".to_owned(),
         action_pattern: "hosts:contain".to_owned(),
         risk_threshold: 70,

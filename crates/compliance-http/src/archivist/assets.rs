@@ -1,89 +1,135 @@
-use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, Data, Path};
+//! Assets (`/archivist/v2/assets`): what the SDK's `assets` calls create, read and list.
+
+use actix_web::web::{Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_core::Attributes;
 use compliance_store::assets::{self, AssetQuery, AssetRecord, NewAsset};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{listing, wants_total};
-use crate::auth::{Action, Caller};
-use crate::idempotent::{self, Written};
-use crate::paging::{self, DEFAULT_PAGE_SIZE};
-use crate::request::{json_body, query_pairs, rfc3339, unknown_parameter, uuid};
-use crate::{ApiResult, AppState, limits, missing};
+use super::tenant_identity;
+use crate::idempotent::Written;
+use crate::paging::{self, DEFAULT_PAGE_SIZE, listing, wants_total};
+use crate::permission::{Read, Record};
+use crate::request::{Body, RequestBody, query_pairs, unknown_parameter, uuid};
+use crate::{ApiResult, OrNotFound, Tenant, limits};
 
 /// POST /archivist/v2/assets: what the SDK's `assets.create` sends.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AssetRequest {
+pub struct AssetRequest {
+    /// At most 32, each at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::schema::Behaviours)]
     behaviours: Vec<String>,
+    /// At most 100 attributes: names of 1 to 200 characters, values of at most 4096 (300 for
+    /// `arc_display_type` and the correlation keys), 32 KiB in all.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::schema::AttributeMap)]
     attributes: Attributes,
-    // Accepted for compatibility; every asset here is stored the same way.
+    /// Accepted for compatibility; every asset here is stored the same way.
     #[serde(default)]
     #[allow(dead_code)]
     proof_mechanism: Option<String>,
+    /// Accepted for compatibility; no asset here is public.
     #[serde(default)]
     #[allow(dead_code)]
     public: Option<bool>,
 }
 
-/// An asset as the archivist API writes it.
-pub fn asset_json(org: Uuid, asset: &AssetRecord) -> Value {
-    json!({
-        "identity": format!("assets/{}", asset.id),
-        "behaviours": asset.behaviours,
-        "attributes": asset.current_attributes,
-        "confirmation_status": "CONFIRMED",
-        "tracked": "TRACKED",
-        "owner": "",
-        "at_time": rfc3339(time::OffsetDateTime::now_utc()),
-        "storage_integrity": "TENANT_STORAGE",
-        "proof_mechanism": "SIMPLE_HASH",
-        "chain_id": "",
-        "public": false,
-        "tenant_identity": format!("tenant/{org}"),
-        "created_at": rfc3339(asset.created_at),
-    })
+impl RequestBody for AssetRequest {
+    fn check(&self) -> ApiResult<()> {
+        limits::attributes("attributes", &self.attributes)?;
+        limits::behaviours(&self.behaviours)
+    }
 }
 
-pub async fn create(
-    caller: Caller,
-    state: Data<AppState>,
-    req: HttpRequest,
-    body: Bytes,
-) -> ApiResult<HttpResponse> {
-    caller.may(Action::Record)?;
-    let request: AssetRequest = json_body(&req, &body)?;
-    limits::attributes("attributes", &request.attributes)?;
-    limits::behaviours(&request.behaviours)?;
+/// An asset as the archivist API writes it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetView {
+    /// `assets/<uuid>`.
+    pub identity: String,
+    pub behaviours: Vec<String>,
+    /// The attributes as of the latest event.
+    #[schema(value_type = crate::openapi::schema::AttributeMap)]
+    pub attributes: Attributes,
+    /// Always `CONFIRMED`: an asset is committed when it is created.
+    pub confirmation_status: &'static str,
+    pub tracked: &'static str,
+    pub owner: &'static str,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at_time: OffsetDateTime,
+    pub storage_integrity: &'static str,
+    pub proof_mechanism: &'static str,
+    pub chain_id: &'static str,
+    pub public: bool,
+    pub tenant_identity: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl AssetView {
+    pub fn of(org: Uuid, asset: &AssetRecord) -> Self {
+        Self {
+            identity: format!("assets/{}", asset.id),
+            behaviours: asset.behaviours.clone(),
+            attributes: asset.current_attributes.clone(),
+            confirmation_status: "CONFIRMED",
+            tracked: "TRACKED",
+            owner: "",
+            at_time: OffsetDateTime::now_utc(),
+            storage_integrity: "TENANT_STORAGE",
+            proof_mechanism: "SIMPLE_HASH",
+            chain_id: "",
+            public: false,
+            tenant_identity: tenant_identity(org),
+            created_at: asset.created_at,
+        }
+    }
+}
+
+/// A page of assets, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetList {
+    pub assets: Vec<AssetView>,
+    /// The next page's token; empty on the last page.
+    pub next_page_token: String,
+}
+
+/// Creates an asset.
+#[utoipa::path(post, path = "/archivist/v2/assets", tag = "archivist assets",
+    request_body = AssetRequest,
+    responses((status = 200, description = "Created", body = AssetView)))]
+pub async fn create(tenant: Tenant<Record>, body: Body<AssetRequest>) -> ApiResult<HttpResponse> {
     let asset = NewAsset {
         id: Uuid::new_v4(),
-        attributes: request.attributes,
-        behaviours: request.behaviours,
+        attributes: body.attributes.clone(),
+        behaviours: body.behaviours.clone(),
     };
-    idempotent::write(&state, &caller, &req, &body, async |conn| {
-        let created = assets::create(&mut *conn, &asset).await?;
-        Written::new(StatusCode::OK, &asset_json(caller.org(), &created))
-    })
-    .await
+    let org = tenant.org();
+    tenant
+        .write(&body, async |conn| {
+            let created = assets::create(conn, &asset).await?;
+            Written::ok(&AssetView::of(org, &created))
+        })
+        .await
 }
 
-pub async fn read(
-    caller: Caller,
-    state: Data<AppState>,
-    id: Path<String>,
-) -> ApiResult<HttpResponse> {
+/// One asset.
+#[utoipa::path(get, path = "/archivist/v2/assets/{uuid}", tag = "archivist assets",
+    params(("uuid" = Uuid, Path, description = "The asset's id")),
+    responses((status = 200, description = "The asset", body = AssetView)))]
+pub async fn read(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<Json<AssetView>> {
     let id = uuid("uuid", &id)?;
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let asset = assets::get(&mut conn, id).await;
-    let asset = conn.end(asset).await.map_err(missing("asset"))?;
-    Ok(HttpResponse::Ok().json(asset_json(caller.org(), &asset)))
+    let asset = tenant
+        .transact(async |conn| assets::get(conn, id).await.or_404("asset"))
+        .await?;
+    Ok(Json(AssetView::of(tenant.org(), &asset)))
 }
 
+/// What a page token remembers of an asset listing.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Page {
     attributes: Attributes,
@@ -105,12 +151,17 @@ impl paging::PageState for Page {
     }
 }
 
-/// GET /archivist/v2/assets?attributes.<key>=<value>
-pub async fn list(
-    caller: Caller,
-    state: Data<AppState>,
-    req: HttpRequest,
-) -> ApiResult<HttpResponse> {
+/// Assets, filtered by `attributes.<name>=<value>` (any number of them, all must match).
+#[utoipa::path(get, path = "/archivist/v2/assets", tag = "archivist assets",
+    params(
+        ("confirmation_status" = Option<String>, Query, description = "Only `CONFIRMED` lists anything"),
+        ("page_size" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Assets per page"),
+        ("page_token" = Option<String>, Query, description = "The previous page's `next_page_token`"),
+        ("X-Request-Total-Count" = Option<String>, Header, description = "`true` to be answered `X-Total-Count`"),
+    ),
+    responses((status = 200, description = "A page of assets", body = AssetList,
+        headers(("X-Total-Count" = i64, description = "When asked for: assets in all pages")))))]
+pub async fn list(tenant: Tenant<Read>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let mut page = Page {
         page_size: DEFAULT_PAGE_SIZE,
         ..Page::default()
@@ -128,47 +179,45 @@ pub async fn list(
             _ => return Err(unknown_parameter(&name)),
         }
     }
-    let page = state
-        .page_tokens
-        .resume(caller.org(), page, token, size, |p, n| p.page_size = n)?;
+    let tokens = &tenant.state().page_tokens;
+    let page = tokens.resume(tenant.org(), page, token, size, |p, n| p.page_size = n)?;
+    let total = wants_total(&req);
     if page.unconfirmed {
-        let total = wants_total(&req).then_some(0);
-        return Ok(listing(
-            json!({ "assets": [], "next_page_token": "" }),
-            total,
-        ));
+        let empty = AssetList {
+            assets: Vec::new(),
+            next_page_token: String::new(),
+        };
+        return Ok(listing(&empty, total.then_some(0)));
     }
     let query = AssetQuery {
         attributes: page.attributes.clone(),
         after_seq: Some(page.after_seq),
         limit: page.page_size + 1,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let found = async {
-        let found = assets::list(&mut conn, &query).await?;
-        let total = if wants_total(&req) {
-            Some(assets::count(&mut conn, &query).await?)
-        } else {
-            None
-        };
-        Ok::<_, compliance_store::StoreError>((found, total))
-    }
-    .await;
-    let (found, total) = conn.end(found).await?;
-    let (found, more) = paging::take(found, page.page_size);
-    let next_page_token = match (more, found.last()) {
-        (true, Some(last)) => state.page_tokens.seal(
-            caller.org(),
-            &Page {
-                after_seq: last.seq,
-                ..page
-            },
-        )?,
-        _ => String::new(),
-    };
-    let assets: Vec<Value> = found.iter().map(|a| asset_json(caller.org(), a)).collect();
+    let (found, total) = tenant
+        .transact(async |conn| {
+            let found = assets::list(conn, &query).await?;
+            let total = match total {
+                true => Some(assets::count(conn, &query).await?),
+                false => None,
+            };
+            Ok((found, total))
+        })
+        .await?;
+    let (found, next_page_token) =
+        tokens.next(tenant.org(), found, page.page_size, |last| Page {
+            after_seq: last.seq,
+            ..page
+        })?;
+    let assets = found
+        .iter()
+        .map(|a| AssetView::of(tenant.org(), a))
+        .collect();
     Ok(listing(
-        json!({ "assets": assets, "next_page_token": next_page_token }),
+        &AssetList {
+            assets,
+            next_page_token,
+        },
         total,
     ))
 }

@@ -1,16 +1,19 @@
+//! The compliance check (`/archivist/v1/compliance/assets/{uuid}`): an asset against every
+//! policy of the org, at a point in time.
+
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Path};
+use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
-use compliance_core::microseconds;
+use compliance_core::{Statement, microseconds};
 use compliance_store::compliance::check_asset;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::paging;
-use crate::request::{in_range, query_pairs, rfc3339, time, unknown_parameter, uuid};
-use crate::{ApiError, ApiResult, AppState, missing};
+use crate::permission::Read;
+use crate::request::{in_range, query_pairs, time, unknown_parameter, uuid};
+use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// The most statements one response carries; more answer 206 with a page token.
 pub const STATEMENT_LIMIT: i64 = 100;
@@ -35,10 +38,54 @@ impl paging::PageState for Page {
     }
 }
 
-/// GET /archivist/v1/compliance/assets/{uuid}?compliant_at=<RFC 3339>
+/// One policy's statement about the asset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementView {
+    /// `compliance_policies/<uuid>`.
+    pub compliance_policy_identity: String,
+    pub compliant: bool,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl From<&Statement> for StatementView {
+    fn from(s: &Statement) -> Self {
+        Self {
+            compliance_policy_identity: format!("compliance_policies/{}", s.policy),
+            compliant: s.compliant,
+            reason: s.reason.clone(),
+        }
+    }
+}
+
+/// The asset's compliance at one instant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplianceView {
+    /// Whether every policy's statement is compliant.
+    pub compliant: bool,
+    /// One statement per policy, at most 100 per response.
+    pub compliance: Vec<StatementView>,
+    /// The next page's token; empty on the last page.
+    pub next_page_token: String,
+    /// The instant answered for: `compliant_at`, or the instant of the request.
+    #[serde(with = "time::serde::rfc3339")]
+    pub compliant_at: OffsetDateTime,
+}
+
+/// The asset against every compliance policy of the org, at `compliant_at` (now when absent).
+#[utoipa::path(get, path = "/archivist/v1/compliance/assets/{uuid}", tag = "archivist compliance",
+    params(
+        ("uuid" = Uuid, Path, description = "The asset's id"),
+        ("compliant_at" = Option<String>, Query, format = DateTime, description = "RFC 3339; now when absent"),
+        ("page_size" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Statements per page"),
+        ("page_token" = Option<String>, Query, description = "The previous page's `next_page_token`"),
+    ),
+    responses(
+        (status = 200, description = "Every statement", body = ComplianceView),
+        (status = 206, description = "The first statements; more with `next_page_token`", body = ComplianceView),
+    ))]
 pub async fn check(
-    caller: Caller,
-    state: Data<AppState>,
+    tenant: Tenant<Read>,
     req: HttpRequest,
     id: Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -58,7 +105,7 @@ pub async fn check(
     // event recorded a moment ago counts (docs/policies.md, "The instant of a check").
     let now = || microseconds(OffsetDateTime::now_utc());
     let mut page = match token.filter(|t| !t.is_empty()) {
-        Some(token) => state.page_tokens.open(caller.org(), &token)?,
+        Some(token) => tenant.state().page_tokens.open(tenant.org(), &token)?,
         None => Page {
             at: at.unwrap_or_else(now).unix_timestamp_nanos(),
             offset: 0,
@@ -79,35 +126,23 @@ pub async fn check(
             .map_err(|_| ApiError::bad_request("page_token: out of range"))
             .and_then(|at| in_range("page_token", at))?,
     };
-    let mut conn = state.store.tenant(caller.org()).await?;
-    let answer = check_asset(&mut conn, asset, at).await;
-    let answer = conn.end(answer).await.map_err(missing("asset"))?;
+    let answer = tenant
+        .transact(async |conn| check_asset(conn, asset, at).await.or_404("asset"))
+        .await?;
     let start = usize::try_from(page.offset)
         .unwrap_or(usize::MAX)
         .min(answer.statements.len());
     let end = start
         .saturating_add(usize::try_from(page.page_size).unwrap_or(usize::MAX))
         .min(answer.statements.len());
-    let statements: Vec<_> = answer.statements[start..end]
-        .iter()
-        .map(|s| {
-            json!({
-                "compliance_policy_identity": format!("compliance_policies/{}", s.policy),
-                "compliant": s.compliant,
-                "reason": s.reason,
-            })
-        })
-        .collect();
     let more = end < answer.statements.len();
     let next_page_token = if more {
-        state.page_tokens.seal(
-            caller.org(),
-            &Page {
-                at: at.unix_timestamp_nanos(),
-                offset: end as i64,
-                page_size: page.page_size,
-            },
-        )?
+        let next = Page {
+            at: at.unix_timestamp_nanos(),
+            offset: i64::try_from(end).unwrap_or(i64::MAX),
+            page_size: page.page_size,
+        };
+        tenant.state().page_tokens.seal(tenant.org(), &next)?
     } else {
         String::new()
     };
@@ -116,10 +151,13 @@ pub async fn check(
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(json!({
-        "compliant": answer.compliant,
-        "compliance": statements,
-        "next_page_token": next_page_token,
-        "compliant_at": rfc3339(at),
-    })))
+    Ok(HttpResponse::build(status).json(ComplianceView {
+        compliant: answer.compliant,
+        compliance: answer.statements[start..end]
+            .iter()
+            .map(StatementView::from)
+            .collect(),
+        next_page_token,
+        compliant_at: at,
+    }))
 }

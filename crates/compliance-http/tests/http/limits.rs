@@ -261,12 +261,14 @@ async fn rules_in_store(server: &Server, org: &str, agent: Option<&str>, count: 
     for n in 0..count {
         let rule = rules::NewRule {
             id: Uuid::new_v4(),
-            name: format!("stored {n}"),
             agent_id,
-            rule_type: "deny".to_owned(),
-            connector: "jira".to_owned(),
-            action_pattern: "issues:delete".to_owned(),
-            risk_threshold: 50,
+            rule: compliance_core::PolicyRule {
+                name: format!("stored {n}"),
+                rule_type: compliance_core::RuleType::Deny,
+                connector: "jira".to_owned(),
+                action_pattern: "issues:delete".to_owned(),
+                risk_threshold: 50,
+            },
         };
         rules::create(&mut conn, &rule).await.unwrap();
     }

@@ -199,10 +199,10 @@ pub fn serve_state(state: web::Data<AppState>) -> String {
 pub const PANIC_ROUTE: &str = "/test/panic-in-transaction";
 
 async fn panic_in_transaction(
-    caller: compliance_http::Caller,
+    tenant: compliance_http::Tenant<compliance_http::permission::Record>,
     state: web::Data<AppState>,
 ) -> actix_web::HttpResponse {
-    let mut conn = state.store.tenant(caller.org()).await.unwrap();
+    let mut conn = state.store.tenant(tenant.org()).await.unwrap();
     let asset = compliance_store::assets::NewAsset {
         id: uuid::Uuid::new_v4(),
         attributes: [("arc_display_type".to_owned(), "half-written".to_owned())].into(),

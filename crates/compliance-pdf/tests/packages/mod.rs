@@ -35,8 +35,8 @@ fn group(
     AuditGroup {
         action_type: action.into(),
         connector: connector.map(Into::into),
-        policy_verdict: Some(verdict.into()),
-        status: Some(status.into()),
+        policy_verdict: Some(verdict.parse().unwrap()),
+        status: Some(status.parse().unwrap()),
         count,
         first: datetime!(2026-03-15 10:00 UTC),
         last: datetime!(2026-04-10 16:30 UTC),
@@ -179,7 +179,7 @@ pub fn demo(agent_name: &str) -> PackageContent {
 fn rule(name: &str, rule_type: &str, connector: &str, pattern: &str) -> PolicyRule {
     PolicyRule {
         name: name.into(),
-        rule_type: rule_type.into(),
+        rule_type: rule_type.parse().unwrap(),
         connector: connector.into(),
         action_pattern: pattern.into(),
         risk_threshold: 50,

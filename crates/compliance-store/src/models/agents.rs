@@ -1,5 +1,6 @@
 //! Agents: an agent is an asset (same id, `arc_display_type` "AI Agent") plus its declared intent.
 
+use compliance_core::AgentProfile;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -13,22 +14,10 @@ use crate::{StoreResult, TenantConn};
 /// The `arc_display_type` of the asset behind every agent.
 pub const AGENT_DISPLAY_TYPE: &str = "AI Agent";
 
-/// An agent to register, with what it declares it will do.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewAgent {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub permitted_systems: Vec<String>,
-    /// Actions such as `detections:read`, or `detections:*` for any action on a resource.
-    pub permitted_actions: Vec<String>,
-    pub permitted_data_types: Vec<String>,
-    pub max_actions_per_hour: Option<i32>,
-}
-
+/// A registered agent: its profile, as it declared itself, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentRecord {
-    pub agent: NewAgent,
+    pub profile: AgentProfile,
     pub created_at: OffsetDateTime,
 }
 
@@ -48,7 +37,7 @@ struct AgentRow {
 impl From<AgentRow> for AgentRecord {
     fn from(row: AgentRow) -> Self {
         Self {
-            agent: NewAgent {
+            profile: AgentProfile {
                 id: row.id,
                 name: row.name,
                 description: row.description,
@@ -63,7 +52,7 @@ impl From<AgentRow> for AgentRecord {
 }
 
 /// Registers the agent and the asset behind it.
-pub async fn create(conn: &mut TenantConn, agent: &NewAgent) -> StoreResult<AgentRecord> {
+pub async fn create(conn: &mut TenantConn, agent: &AgentProfile) -> StoreResult<AgentRecord> {
     let asset = NewAsset {
         id: agent.id,
         attributes: [

@@ -1,6 +1,7 @@
 //! An agent's connector configurations: which vendor systems it reaches, for what, and where.
 //! No credentials are stored.
 
+use compliance_core::ConnectorConfig;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -10,23 +11,20 @@ use super::strings;
 use crate::schema::connectors;
 use crate::{StoreResult, TenantConn};
 
+/// A connector configuration to add to an agent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewConnector {
     pub id: Uuid,
     pub agent_id: Uuid,
-    /// The system kind, such as `crowdstrike` or `jira`: what audit entries name as connector.
-    pub connector_type: String,
-    pub vendor: String,
-    pub purpose: String,
-    pub data_categories: Vec<String>,
-    pub region: String,
-    /// `resource:action` pairs the agent may perform through it.
-    pub permitted_operations: Vec<String>,
+    pub config: ConnectorConfig,
 }
 
+/// A stored connector configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectorRecord {
-    pub connector: NewConnector,
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    pub config: ConnectorConfig,
     pub created_at: OffsetDateTime,
 }
 
@@ -47,9 +45,9 @@ struct ConnectorRow {
 impl From<ConnectorRow> for ConnectorRecord {
     fn from(row: ConnectorRow) -> Self {
         Self {
-            connector: NewConnector {
-                id: row.id,
-                agent_id: row.agent_id,
+            id: row.id,
+            agent_id: row.agent_id,
+            config: ConnectorConfig {
                 connector_type: row.connector_type,
                 vendor: row.vendor,
                 purpose: row.purpose,
@@ -72,12 +70,12 @@ pub async fn create(
             connectors::org_id.eq(org),
             connectors::id.eq(connector.id),
             connectors::agent_id.eq(connector.agent_id),
-            connectors::connector_type.eq(&connector.connector_type),
-            connectors::vendor.eq(&connector.vendor),
-            connectors::purpose.eq(&connector.purpose),
-            connectors::data_categories.eq(&connector.data_categories),
-            connectors::region.eq(&connector.region),
-            connectors::permitted_operations.eq(&connector.permitted_operations),
+            connectors::connector_type.eq(&connector.config.connector_type),
+            connectors::vendor.eq(&connector.config.vendor),
+            connectors::purpose.eq(&connector.config.purpose),
+            connectors::data_categories.eq(&connector.config.data_categories),
+            connectors::region.eq(&connector.config.region),
+            connectors::permitted_operations.eq(&connector.config.permitted_operations),
         ))
         .returning(ConnectorRow::as_returning())
         .get_result(conn.db())

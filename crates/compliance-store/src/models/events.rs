@@ -1,74 +1,24 @@
-use compliance_core::Attributes;
+pub use compliance_core::Metadata;
+use compliance_core::{Attributes, AuditEntry, Outcome, Verdict};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{attributes, json};
+use super::{attributes, json, parsed};
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
 /// Rows per INSERT in a batch: one array per column, so the statement's size does not grow.
 const BATCH_ROWS: usize = 5000;
 
-/// An audit entry's metadata, a JSON object kept as its text: a batch of entries is held as
-/// the bytes it arrived in, never expanded into a tree of values in memory.
-#[derive(Debug, Clone)]
-pub struct Metadata(Box<serde_json::value::RawValue>);
-
-impl Metadata {
-    /// Metadata from JSON text the caller has checked is an object.
-    pub fn from_raw(raw: Box<serde_json::value::RawValue>) -> Self {
-        Self(raw)
-    }
-
-    pub fn from_value(value: &serde_json::Value) -> Self {
-        // A Value always serializes; were it not to, the metadata would be empty.
-        serde_json::value::to_raw_value(value).map_or_else(|_| Self::default(), Self)
-    }
-
-    /// The JSON text.
-    pub fn get(&self) -> &str {
-        self.0.get()
-    }
-
-    /// The metadata as a value; stored metadata is always an object.
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.get())
-            .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()))
-    }
-}
-
-impl Default for Metadata {
-    /// The empty object.
-    fn default() -> Self {
-        // `{}` is valid JSON, so the conversion cannot fail.
-        serde_json::value::RawValue::from_string("{}".to_owned())
-            .map_or_else(|_| unreachable!("{{}} is JSON"), Self)
-    }
-}
-
-impl PartialEq for Metadata {
-    fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
-    }
-}
-
-impl Eq for Metadata {}
-
-impl serde::Serialize for Metadata {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
 /// The columns an agent's audit-trail entry adds to an event (seed 000).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFields {
     pub connector: Option<String>,
     pub target_resource: Option<String>,
-    pub policy_verdict: Option<String>,
-    pub status: Option<String>,
+    pub policy_verdict: Option<Verdict>,
+    pub status: Option<Outcome>,
     pub duration_ms: Option<i64>,
     pub metadata: Metadata,
 }
@@ -88,6 +38,38 @@ pub struct NewEvent {
     pub asset_attributes: Attributes,
     pub principal_declared: serde_json::Value,
     pub audit: AuditFields,
+}
+
+impl From<AuditEntry> for NewEvent {
+    /// An audit entry becomes an event on its agent's asset: its action type is the event's
+    /// `arc_display_type`, its correlation id the event's correlation value.
+    fn from(entry: AuditEntry) -> Self {
+        let mut event_attributes = Attributes::new();
+        event_attributes.insert("arc_display_type".to_owned(), entry.action_type.clone());
+        if let Some(id) = &entry.correlation_id {
+            event_attributes.insert("arc_correlation_value".to_owned(), id.clone());
+        }
+        Self {
+            id: Uuid::new_v4(),
+            asset_id: entry.agent_id,
+            display_type: entry.action_type,
+            correlation_value: entry.correlation_id,
+            declared_at: entry.declared_at,
+            operation: "Record".to_owned(),
+            behaviour: "RecordEvidence".to_owned(),
+            event_attributes,
+            asset_attributes: Attributes::new(),
+            principal_declared: serde_json::Value::Object(serde_json::Map::new()),
+            audit: AuditFields {
+                connector: entry.connector,
+                target_resource: entry.target_resource,
+                policy_verdict: entry.policy_verdict,
+                status: entry.status,
+                duration_ms: entry.duration_ms,
+                metadata: entry.metadata,
+            },
+        }
+    }
 }
 
 /// A stored event.
@@ -138,8 +120,8 @@ impl<'a> EventInsert<'a> {
             principal_declared: &event.principal_declared,
             connector: event.audit.connector.as_deref(),
             target_resource: event.audit.target_resource.as_deref(),
-            policy_verdict: event.audit.policy_verdict.as_deref(),
-            status: event.audit.status.as_deref(),
+            policy_verdict: event.audit.policy_verdict.map(Verdict::as_str),
+            status: event.audit.status.map(Outcome::as_str),
             duration_ms: event.audit.duration_ms,
             // One entry's metadata, at most a few KiB: parsed for the jsonb column.
             metadata: event.audit.metadata.to_value(),
@@ -190,8 +172,11 @@ impl TryFrom<EventRow> for EventRecord {
                 audit: AuditFields {
                     connector: row.connector,
                     target_resource: row.target_resource,
-                    policy_verdict: row.policy_verdict,
-                    status: row.status,
+                    policy_verdict: row
+                        .policy_verdict
+                        .map(|v| parsed("policy_verdict", &v))
+                        .transpose()?,
+                    status: row.status.map(|s| parsed("status", &s)).transpose()?,
                     duration_ms: row.duration_ms,
                     metadata: Metadata::from_value(&row.metadata),
                 },
@@ -209,7 +194,7 @@ pub struct EventQuery {
     pub asset_id: Option<Uuid>,
     pub display_type: Option<String>,
     pub connector: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<Outcome>,
     /// Event attributes that must all match exactly.
     pub event_attributes: Attributes,
     /// Only events of agents (their audit trails).
@@ -263,8 +248,8 @@ pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResu
         .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.principal_declared.clone()).collect::<Vec<_>>())
         .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.connector.clone()))
         .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.target_resource.clone()))
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.clone()))
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.clone()))
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.map(|v| v.as_str().to_owned())))
+        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.map(|s| s.as_str().to_owned())))
         .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(chunk.iter().map(|e| e.audit.metadata.get()).collect::<Vec<_>>())
         .execute(conn.db())
@@ -296,7 +281,7 @@ fn filtered(query: &EventQuery) -> events::BoxedQuery<'_, diesel::pg::Pg> {
         select = select.filter(events::connector.eq(connector));
     }
     if let Some(status) = &query.status {
-        select = select.filter(events::status.eq(status));
+        select = select.filter(events::status.eq(status.as_str()));
     }
     if query.agents_only {
         select = select.filter(

@@ -7,6 +7,7 @@ use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::parsed;
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
@@ -45,21 +46,26 @@ pub async fn audit_groups(
         ))
         .load(conn.db())
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            // A group always has rows, so min and max are never NULL.
-            Some(AuditGroup {
-                action_type: row.action_type,
-                connector: row.connector,
-                policy_verdict: row.policy_verdict,
-                status: row.status,
-                count: row.count,
-                first: row.first?,
-                last: row.last?,
-            })
-        })
-        .collect())
+    let mut groups = Vec::with_capacity(rows.len());
+    for row in rows {
+        // A group always has rows, so min and max are never NULL.
+        let (Some(first), Some(last)) = (row.first, row.last) else {
+            continue;
+        };
+        groups.push(AuditGroup {
+            action_type: row.action_type,
+            connector: row.connector,
+            policy_verdict: row
+                .policy_verdict
+                .map(|v| parsed("policy_verdict", &v))
+                .transpose()?,
+            status: row.status.map(|s| parsed("status", &s)).transpose()?,
+            count: row.count,
+            first,
+            last,
+        });
+    }
+    Ok(groups)
 }
 
 #[derive(Queryable)]

@@ -4,8 +4,7 @@
 
 use compliance_core::microseconds;
 use compliance_core::package::{
-    AgentProfile, ConnectorConfig, PackageContent, PackageInputs, PolicyEvidence, PolicyRule,
-    assemble,
+    ConnectorConfig, PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -31,29 +30,16 @@ pub async fn generate(
         previous.map(|latest| latest.generated_at),
         OffsetDateTime::now_utc(),
     );
-    let agent = agents::get(conn, agent_id).await?.agent;
+    let profile = agents::get(conn, agent_id).await?.profile;
     let connectors: Vec<ConnectorConfig> = connectors::list(conn, Some(agent_id))
         .await?
         .into_iter()
-        .map(|c| ConnectorConfig {
-            connector_type: c.connector.connector_type,
-            vendor: c.connector.vendor,
-            purpose: c.connector.purpose,
-            data_categories: c.connector.data_categories,
-            region: c.connector.region,
-            permitted_operations: c.connector.permitted_operations,
-        })
+        .map(|c| c.config)
         .collect();
     let rules: Vec<PolicyRule> = rules::list(conn, Some(agent_id))
         .await?
         .into_iter()
-        .map(|r| PolicyRule {
-            name: r.rule.name,
-            rule_type: r.rule.rule_type,
-            connector: r.rule.connector,
-            action_pattern: r.rule.action_pattern,
-            risk_threshold: r.rule.risk_threshold,
-        })
+        .map(|r| r.rule)
         .collect();
     let audit = figures::audit_groups(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
@@ -86,15 +72,6 @@ pub async fn generate(
             })
         })
         .collect();
-    let profile = AgentProfile {
-        id: agent.id,
-        name: agent.name,
-        description: agent.description,
-        permitted_systems: agent.permitted_systems,
-        permitted_actions: agent.permitted_actions,
-        permitted_data_types: agent.permitted_data_types,
-        max_actions_per_hour: agent.max_actions_per_hour,
-    };
     let content = assemble(&PackageInputs {
         agent: &profile,
         connectors: &connectors,

@@ -42,3 +42,10 @@ pub(crate) fn json(attributes: &Attributes) -> serde_json::Value {
 pub(crate) fn strings(values: Vec<Option<String>>) -> Vec<String> {
     values.into_iter().flatten().collect()
 }
+
+/// A stored name of one of the core's enums (`Verdict`, `Outcome`, `RuleType`); the database's
+/// CHECK constraints admit only these, so another is corruption.
+pub(crate) fn parsed<T: std::str::FromStr>(column: &str, text: &str) -> StoreResult<T> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column}: {text:?} is not a known value")))
+}

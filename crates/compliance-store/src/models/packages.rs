@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use compliance_core::PackageSeal;
+use compliance_core::{AuditEntry, Outcome, PackageSeal, Verdict};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::events::{self, AuditFields, Metadata, NewEvent};
+use super::events::{self, Metadata, NewEvent};
 use crate::schema::{compliance_packages, events as events_table};
 use crate::{StoreError, StoreResult, TenantConn};
 
@@ -132,31 +132,19 @@ pub async fn append(conn: &mut TenantConn, package: &NewPackage) -> StoreResult<
 /// Records a stored version in its agent's trail, in the same transaction: so a version removed
 /// later leaves its entry behind, and the chain check sees the gap.
 async fn witness(conn: &mut TenantConn, package: &PackageRecord) -> StoreResult<()> {
-    let entry = NewEvent {
-        id: Uuid::new_v4(),
-        asset_id: package.agent_id,
-        display_type: GENERATED.to_owned(),
-        correlation_value: None,
-        declared_at: None,
-        operation: "Record".to_owned(),
-        behaviour: "RecordEvidence".to_owned(),
-        event_attributes: Default::default(),
-        asset_attributes: Default::default(),
-        principal_declared: serde_json::json!({ "token": package.generated_by }),
-        audit: AuditFields {
-            policy_verdict: Some("PERMIT".to_owned()),
-            status: Some("success".to_owned()),
-            metadata: Metadata::from_value(
-                &serde_json::to_value(Witness {
-                    package_id: package.id,
-                    version: package.version,
-                    content_sha256: package.content_sha256.clone(),
-                })
-                .map_err(|error| StoreError::Invalid(format!("generation entry: {error}")))?,
-            ),
-            ..AuditFields::default()
-        },
-    };
+    let metadata = serde_json::to_value(Witness {
+        package_id: package.id,
+        version: package.version,
+        content_sha256: package.content_sha256.clone(),
+    })
+    .map_err(|error| StoreError::Invalid(format!("generation entry: {error}")))?;
+    let mut entry = AuditEntry::new(package.agent_id, GENERATED);
+    entry.policy_verdict = Some(Verdict::Permit);
+    entry.status = Some(Outcome::Success);
+    entry.metadata = Metadata::from_value(&metadata);
+    let mut entry = NewEvent::from(entry);
+    // Who generated it: the token, as the archivist's principal.
+    entry.principal_declared = serde_json::json!({ "token": package.generated_by });
     events::append(conn, &entry).await?;
     Ok(())
 }

@@ -1,31 +1,29 @@
 //! Policy rules: what the policy engine permits, denies or escalates, per connector and action.
 
+use compliance_core::PolicyRule;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::parsed;
 use crate::schema::policy_rules;
-use crate::{StoreResult, TenantConn};
+use crate::{StoreError, StoreResult, TenantConn};
 
+/// A policy rule to add, for one agent or (`agent_id` `None`) every agent of the org.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewRule {
     pub id: Uuid,
-    pub name: String,
-    /// The agent it governs; `None` for every agent of the org.
     pub agent_id: Option<Uuid>,
-    /// `permit`, `deny` or `escalate`.
-    pub rule_type: String,
-    pub connector: String,
-    /// A glob over actions, such as `detections:*`.
-    pub action_pattern: String,
-    /// 0–100.
-    pub risk_threshold: i32,
+    pub rule: PolicyRule,
 }
 
+/// A stored policy rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleRecord {
-    pub rule: NewRule,
+    pub id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub rule: PolicyRule,
     pub created_at: OffsetDateTime,
 }
 
@@ -42,20 +40,22 @@ struct RuleRow {
     created_at: OffsetDateTime,
 }
 
-impl From<RuleRow> for RuleRecord {
-    fn from(row: RuleRow) -> Self {
-        Self {
-            rule: NewRule {
-                id: row.id,
+impl TryFrom<RuleRow> for RuleRecord {
+    type Error = StoreError;
+
+    fn try_from(row: RuleRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: row.id,
+            agent_id: row.agent_id,
+            rule: PolicyRule {
                 name: row.name,
-                agent_id: row.agent_id,
-                rule_type: row.rule_type,
+                rule_type: parsed("rule_type", &row.rule_type)?,
                 connector: row.connector,
                 action_pattern: row.action_pattern,
                 risk_threshold: row.risk_threshold,
             },
             created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -65,17 +65,17 @@ pub async fn create(conn: &mut TenantConn, rule: &NewRule) -> StoreResult<RuleRe
         .values((
             policy_rules::org_id.eq(org),
             policy_rules::id.eq(rule.id),
-            policy_rules::name.eq(&rule.name),
+            policy_rules::name.eq(&rule.rule.name),
             policy_rules::agent_id.eq(rule.agent_id),
-            policy_rules::rule_type.eq(&rule.rule_type),
-            policy_rules::connector.eq(&rule.connector),
-            policy_rules::action_pattern.eq(&rule.action_pattern),
-            policy_rules::risk_threshold.eq(rule.risk_threshold),
+            policy_rules::rule_type.eq(rule.rule.rule_type.as_str()),
+            policy_rules::connector.eq(&rule.rule.connector),
+            policy_rules::action_pattern.eq(&rule.rule.action_pattern),
+            policy_rules::risk_threshold.eq(rule.rule.risk_threshold),
         ))
         .returning(RuleRow::as_returning())
         .get_result(conn.db())
         .await?;
-    Ok(row.into())
+    row.try_into()
 }
 
 /// The rules governing one agent (its own and the org-wide ones), or all.
@@ -98,7 +98,7 @@ pub async fn list(conn: &mut TenantConn, agent_id: Option<Uuid>) -> StoreResult<
         .select(RuleRow::as_select())
         .load(conn.db())
         .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// One page of [`list`] in the same order, and how many there are in all.
@@ -116,5 +116,9 @@ pub async fn page(
         .load(conn.db())
         .await?;
     let total = governing(agent_id).count().get_result(conn.db()).await?;
-    Ok((rows.into_iter().map(Into::into).collect(), total))
+    let rules = rows
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect::<StoreResult<_>>()?;
+    Ok((rules, total))
 }

@@ -1,4 +1,5 @@
-use compliance_store::agents::{self, AGENT_DISPLAY_TYPE, NewAgent};
+use compliance_core::{AgentProfile, ConnectorConfig, Outcome, PolicyRule, RuleType, Verdict};
+use compliance_store::agents::{self, AGENT_DISPLAY_TYPE};
 use compliance_store::connectors::{self, NewConnector};
 use compliance_store::events::{self, AuditFields, NewEvent};
 use compliance_store::figures::audit_groups;
@@ -8,8 +9,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::support::*;
 
-fn triage() -> NewAgent {
-    NewAgent {
+fn triage() -> AgentProfile {
+    AgentProfile {
         id: id(1),
         name: "triage-agent".to_owned(),
         description: "Triages detections".to_owned(),
@@ -25,7 +26,7 @@ async fn an_agent_is_an_asset_with_its_intent() {
     let world = World::new().await;
     let mut conn = world.acme().await;
     let created = agents::create(&mut conn, &triage()).await.unwrap();
-    assert_eq!(created.agent, triage());
+    assert_eq!(created.profile, triage());
     let asset = assets::get(&mut conn, id(1)).await.unwrap();
     assert_eq!(asset.attributes["arc_display_type"], AGENT_DISPLAY_TYPE);
     assert_eq!(asset.attributes["arc_display_name"], "triage-agent");
@@ -48,19 +49,19 @@ async fn connectors_and_rules_belong_to_agents() {
     let crowdstrike = NewConnector {
         id: id(10),
         agent_id: id(1),
-        connector_type: "crowdstrike".to_owned(),
-        vendor: "CrowdStrike".to_owned(),
-        purpose: "Read detections".to_owned(),
-        data_categories: vec!["security_events".to_owned()],
-        region: "us-1".to_owned(),
-        permitted_operations: vec!["detections:read".to_owned()],
+        config: ConnectorConfig {
+            connector_type: "crowdstrike".to_owned(),
+            vendor: "CrowdStrike".to_owned(),
+            purpose: "Read detections".to_owned(),
+            data_categories: vec!["security_events".to_owned()],
+            region: "us-1".to_owned(),
+            permitted_operations: vec!["detections:read".to_owned()],
+        },
     };
+    let created = connectors::create(&mut conn, &crowdstrike).await.unwrap();
     assert_eq!(
-        connectors::create(&mut conn, &crowdstrike)
-            .await
-            .unwrap()
-            .connector,
-        crowdstrike
+        (created.id, created.agent_id, &created.config),
+        (crowdstrike.id, crowdstrike.agent_id, &crowdstrike.config)
     );
     assert_eq!(
         connectors::list(&mut conn, Some(id(1)))
@@ -88,18 +89,22 @@ async fn connectors_and_rules_belong_to_agents() {
     agents::create(&mut conn, &triage()).await.unwrap();
     let own = NewRule {
         id: id(20),
-        name: "escalate containment".to_owned(),
         agent_id: Some(id(1)),
-        rule_type: "escalate".to_owned(),
-        connector: "crowdstrike".to_owned(),
-        action_pattern: "hosts:contain".to_owned(),
-        risk_threshold: 70,
+        rule: PolicyRule {
+            name: "escalate containment".to_owned(),
+            rule_type: RuleType::Escalate,
+            connector: "crowdstrike".to_owned(),
+            action_pattern: "hosts:contain".to_owned(),
+            risk_threshold: 70,
+        },
     };
     let org_wide = NewRule {
         id: id(21),
         agent_id: None,
-        rule_type: "deny".to_owned(),
-        ..own.clone()
+        rule: PolicyRule {
+            rule_type: RuleType::Deny,
+            ..own.rule.clone()
+        },
     };
     rules::create(&mut conn, &own).await.unwrap();
     rules::create(&mut conn, &org_wide).await.unwrap();
@@ -109,10 +114,13 @@ async fn connectors_and_rules_belong_to_agents() {
         .into_iter()
         .map(|r| r.rule)
         .collect();
-    assert_eq!(governing, [own.clone(), org_wide]);
+    assert_eq!(governing, [own.rule.clone(), org_wide.rule]);
     let out_of_range = NewRule {
         id: id(22),
-        risk_threshold: 101,
+        rule: PolicyRule {
+            risk_threshold: 101,
+            ..own.rule.clone()
+        },
         ..own
     };
     assert!(matches!(
@@ -140,8 +148,8 @@ async fn audit_figures_are_grouped_by_the_database() {
         principal_declared: serde_json::json!({}),
         audit: AuditFields {
             connector: connector.map(str::to_owned),
-            policy_verdict: Some(verdict.to_owned()),
-            status: Some("success".to_owned()),
+            policy_verdict: Some(verdict.parse::<Verdict>().unwrap()),
+            status: Some(Outcome::Success),
             ..Default::default()
         },
     };

@@ -132,8 +132,8 @@ async fn events_are_read_listed_newest_first_filtered_and_counted() {
     let mut audit = event(id(1), 11, "connector.called");
     audit.audit = AuditFields {
         connector: Some("jira".to_owned()),
-        status: Some("success".to_owned()),
-        policy_verdict: Some("PERMIT".to_owned()),
+        status: Some(compliance_core::Outcome::Success),
+        policy_verdict: Some(compliance_core::Verdict::Permit),
         duration_ms: Some(42),
         target_resource: Some("PROJ-1".to_owned()),
         metadata: events::Metadata::from_value(&serde_json::json!({"k": 1})),

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use compliance_store::agents::{self, NewAgent};
+use compliance_core::AgentProfile;
+use compliance_store::agents;
 use compliance_store::generation::{self, generate, generation_time};
 use compliance_store::packages::{self, PackageRecord};
 use time::macros::datetime;
@@ -12,7 +13,7 @@ use crate::support::*;
 pub async fn agent(world: &World, n: u128) {
     let mut conn = world.acme().await;
     if agents::get(&mut conn, id(n)).await.is_err() {
-        let agent = NewAgent {
+        let agent = AgentProfile {
             id: id(n),
             name: format!("agent {n}"),
             ..Default::default()

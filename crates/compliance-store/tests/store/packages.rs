@@ -1,5 +1,6 @@
+use compliance_core::AgentProfile;
 use compliance_store::StoreError;
-use compliance_store::agents::{self, NewAgent};
+use compliance_store::agents;
 use compliance_store::packages::{self, NewPackage, PackageRecord};
 use diesel_async::SimpleAsyncConnection;
 use time::OffsetDateTime;
@@ -15,7 +16,7 @@ pub async fn generate(world: &World, n: u128) -> PackageRecord {
 async fn generate_on(store: &compliance_store::Store, world: &World, n: u128) -> PackageRecord {
     let mut conn = store.tenant(world.acme.id).await.unwrap();
     if agents::get(&mut conn, id(n)).await.is_err() {
-        let agent = NewAgent {
+        let agent = AgentProfile {
             id: id(n),
             name: format!("agent {n}"),
             ..Default::default()

@@ -1,0 +1,105 @@
+//! The request pipeline's one entry point: `Tenant<P>` authenticates the bearer token, proves
+//! the permission `P`, and runs the handler's work in a transaction bound to the caller's org.
+//!
+//! ```ignore
+//! pub async fn read(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<Json<AgentView>> {
+//!     let id = uuid("id", &id)?;
+//!     let agent = tenant.transact(async |conn| agents::get(conn, id).await.or_404("agent")).await?;
+//!     Ok(Json(AgentView::from(&agent)))
+//! }
+//! ```
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use compliance_store::{Principal, TenantConn};
+use uuid::Uuid;
+
+use crate::idempotent::{self, Written};
+use crate::permission::{Permission, Writes, allowed};
+use crate::request::Body;
+use crate::{ApiError, ApiResult, AppState, auth};
+
+/// An authenticated caller holding permission `P`, bound to its org.
+pub struct Tenant<P> {
+    principal: Principal,
+    state: web::Data<AppState>,
+    /// What an idempotent write needs of the request: its key, method and path.
+    write: idempotent::Request,
+    permission: PhantomData<P>,
+}
+
+impl<P> std::fmt::Debug for Tenant<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenant")
+            .field("org", &self.principal.org)
+            .field("role", &self.principal.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Permission> FromRequest for Tenant<P> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credentials = auth::bearer(req);
+        let write = idempotent::Request::of(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::unavailable("the server is not configured"))?;
+            let principal = auth::authenticate(&state, &credentials?).await?;
+            if !allowed(principal.role, P::ACTION) {
+                return Err(ApiError::forbidden(format!(
+                    "the {} role may not do this",
+                    principal.role
+                )));
+            }
+            Ok(Self {
+                principal,
+                state,
+                write,
+                permission: PhantomData,
+            })
+        })
+    }
+}
+
+impl<P> Tenant<P> {
+    pub fn org(&self) -> Uuid {
+        self.principal.org
+    }
+
+    /// The token the caller authenticated with.
+    pub fn token(&self) -> Uuid {
+        self.principal.token
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs `work` in one transaction bound to the caller's org: committed when it succeeds,
+    /// rolled back when it fails.
+    pub async fn transact<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut TenantConn) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.state.store.transact(self.org(), work).await
+    }
+}
+
+impl<P: Writes> Tenant<P> {
+    /// Runs `work` as [`Tenant::transact`] does and answers what it wrote, kept with the
+    /// request's `Idempotency-Key` when it has one (see [`idempotent`]).
+    pub async fn write<T>(
+        &self,
+        body: &Body<T>,
+        work: impl AsyncFnOnce(&mut TenantConn) -> ApiResult<Written>,
+    ) -> ApiResult<HttpResponse> {
+        idempotent::write(&self.state.store, self.org(), &self.write, body.raw(), work).await
+    }
+}
