@@ -72,6 +72,11 @@ for role in admin deployer auditor viewer; do
 done
 works "$outsider" || { echo "tests/schema: the outsider token does not work" >&2; exit 1; }
 
+# One agent, which every body naming an agent names (schemathesis.toml, [parameters]).
+SCHEMA_AGENT=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name": "schema-agent"}' "$base/v1/agents" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+export SCHEMA_AGENT
+
 # Schemathesis writes nothing into the checkout: it runs in the data directory, which goes on exit.
 mkdir -m 700 "$data/schemathesis"
 passed=0

@@ -176,6 +176,7 @@ fn banner(demo: &demo::Demo, listen: SocketAddr) {
         "  curl -s \"$BASE/archivist/v1/compliance/assets/{}\" -H \"Authorization: Bearer $TOKEN\"",
         demo.agent
     );
+    println!("Every call is described at $BASE/openapi.json, to try in a browser at $BASE/docs/");
     println!();
 }
 

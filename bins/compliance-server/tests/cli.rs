@@ -281,10 +281,14 @@ fn demo_writes_its_package_and_pdf_then_serves_them() {
             .unwrap_or_default()
     };
     let (packages, agents) = (answered("/v1/compliance"), answered("/v1/agents"));
+    // The API's description and its page, on the demo server.
+    let (description, page) = (answered("/openapi.json"), answered("/docs/"));
     terminate(&mut demo.child);
     assert!(demo.token.starts_with("cst_"), "{}", demo.token);
     assert!(packages.contains("200"), "{packages}");
     assert!(agents.contains("200"), "{agents}");
+    assert!(description.contains("200"), "{description}");
+    assert!(page.contains("200"), "{page}");
     let written: Vec<_> = std::fs::read_dir(dir.path().join("var/demo"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -299,6 +303,22 @@ fn demo_writes_its_package_and_pdf_then_serves_them() {
         Some(64),
         "{package}"
     );
+    // The API's shape (`GET /v1/compliance/{id}`): every section at the top level.
+    for section in [
+        "agent",
+        "execution_graph",
+        "data_flow_diagram",
+        "vsq_responses",
+        "sub_processors",
+        "control_mappings",
+        "compliance_policies",
+        "drift",
+    ] {
+        assert!(
+            package[section].is_object() || package[section].is_array(),
+            "{section}: {package}"
+        );
+    }
     assert!(
         package["control_mappings"]["controls_covered"].is_array(),
         "{package}"

@@ -2,7 +2,9 @@
 //! annotations and the view types, served at `/openapi.json`, with Swagger UI at `/docs` (its
 //! assets compiled into the binary, so the page works offline).
 
-use actix_web::web;
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -187,9 +189,17 @@ fn error(description: &str) -> RefOr<utoipa::openapi::Response> {
     )
 }
 
+/// The description as JSON, built once: it is fixed at compile time.
+static DOCUMENT: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    // A description of plain maps and strings always serializes.
+    serde_json::to_vec(&ApiDoc::openapi()).unwrap_or_default()
+});
+
 /// GET /openapi.json
-pub async fn document() -> web::Json<Document> {
-    web::Json(ApiDoc::openapi())
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_slice())
 }
 
 /// `/docs`: Swagger UI, reading `/openapi.json`.
@@ -200,9 +210,13 @@ pub fn page() -> SwaggerUi {
 /// Schemas for what the derive cannot say: items of lists, maps of attributes, the policy wire
 /// form. Each is a marker type named in a field's `#[schema(value_type = …)]`.
 pub mod schema {
-    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
+    use utoipa::openapi::schema::{
+        AdditionalProperties, AnyOfBuilder, ObjectBuilder, Schema, Type,
+    };
     use utoipa::openapi::{RefOr, schema::ArrayBuilder};
     use utoipa::{PartialSchema, ToSchema};
+
+    use compliance_core::{CORRELATION_KEYS, MAX_EVENT_TYPE};
 
     use crate::limits;
 
@@ -220,7 +234,7 @@ pub mod schema {
 
     impl PartialSchema for Name {
         fn schema() -> RefOr<Schema> {
-            string(1, 200, Some(r"\S")).into()
+            string(1, 200, Some(NOT_BLANK)).into()
         }
     }
 
@@ -244,15 +258,20 @@ pub mod schema {
 
     impl PartialSchema for AttributeMap {
         fn schema() -> RefOr<Schema> {
-            ObjectBuilder::new()
-                .schema_type(Type::Object)
-                .max_properties(Some(limits::MAX_ATTRIBUTES))
+            // The indexed attributes hold less than the others.
+            let indexed =
+                std::iter::once("arc_display_type").chain(CORRELATION_KEYS.iter().copied());
+            let mut map = ObjectBuilder::new().schema_type(Type::Object);
+            for name in indexed {
+                map = map.property(name, string(0, MAX_EVENT_TYPE, None));
+            }
+            map.max_properties(Some(limits::MAX_ATTRIBUTES))
                 .property_names(Some(string(1, limits::MAX_ATTRIBUTE_NAME, None)))
-                .additional_properties(Some(string(0, compliance_core::MAX_EVENT_TYPE, None)))
+                .additional_properties(Some(string(0, limits::MAX_ATTRIBUTE_VALUE, None)))
                 .description(Some(
-                    "At most 100 attributes; names of 1 to 200 characters; values of at most \
-                     4096 characters (300 for arc_display_type and the correlation keys, the \
-                     most this schema admits for any), 32 KiB in all.",
+                    "At most 100 attributes: names of 1 to 200 characters, values of at most \
+                     4096 characters (300 for arc_display_type and the correlation keys), \
+                     names and values 32 KiB in all.",
                 ))
                 .into()
         }
@@ -275,7 +294,41 @@ pub mod schema {
 
     impl ToSchema for Behaviours {}
 
-    /// A compliance policy in the archivist's wire form: which fields a type needs is in
+    /// What Rust's `str::trim` takes for white space (Unicode's White_Space): a name must hold a
+    /// character outside it. Spelt out, since `\s` means other sets in other regex dialects.
+    pub const NOT_BLANK: &str =
+        r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+
+    /// A period in seconds, as a string of digits or a number: 0 (unset) to 100 years.
+    fn seconds() -> Schema {
+        let max = compliance_core::MAX_PERIOD.as_secs();
+        Schema::AnyOf(
+            AnyOfBuilder::new()
+                .item(string(1, 10, Some("^[0-9]{1,10}$")))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(0.0))
+                        .maximum(Some(max as f64)),
+                )
+                .description(Some(format!(
+                    "Seconds, 0 to {max}: a string of digits or a number"
+                )))
+                .build(),
+        )
+    }
+
+    /// `{"or": [term, …]}` groups: each term as docs/policies.md writes it.
+    fn or_groups() -> ArrayBuilder {
+        ArrayBuilder::new().max_items(Some(1000)).items(
+            ObjectBuilder::new()
+                .property("or", ArrayBuilder::new().items(string(1, 1024, None)))
+                .required("or")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+        )
+    }
+
+    /// A compliance policy in the archivist's wire form. Which fields a type needs is in
     /// docs/policies.md; a field a type does not use is written with its default.
     #[derive(Debug)]
     pub struct Policy;
@@ -285,22 +338,22 @@ pub mod schema {
             let types = compliance_core::ComplianceType::ALL
                 .iter()
                 .map(|t| t.name());
-            let or_groups = || {
-                ArrayBuilder::new().items(
-                    ObjectBuilder::new()
-                        .property("or", ArrayBuilder::new().items(string(1, 1024, None)))
-                        .required("or")
-                        .additional_properties(Some(AdditionalProperties::FreeForm(false))),
-                )
-            };
-            let seconds = || {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^[0-9]{1,12}$"))
-                    .description(Some(
-                        "Seconds, as a string of digits (a number is read too)",
-                    ))
-            };
+            let variability = Schema::AnyOf(
+                AnyOfBuilder::new()
+                    .item(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Number)
+                            .minimum(Some(0.0)),
+                    )
+                    .item(string(1, 30, Some("^[0-9]+(\\.[0-9]+)?$")))
+                    .description(Some("Standard deviations, zero or more"))
+                    .build(),
+            );
+            let controls = ArrayBuilder::new().max_items(Some(64)).items(string(
+                1,
+                16,
+                Some("^[A-Z][A-Za-z0-9.]*$"),
+            ));
             ObjectBuilder::new()
                 .property(
                     "identity",
@@ -314,28 +367,21 @@ pub mod schema {
                         .schema_type(Type::String)
                         .enum_values(Some(types)),
                 )
-                .property("display_name", string(0, 1024, None))
+                .property("display_name", string(1, 1024, Some(NOT_BLANK)))
                 .property("description", string(0, 16 * 1024, None))
                 .property("asset_filter", or_groups())
-                .property(
-                    "event_display_type",
-                    string(0, compliance_core::MAX_EVENT_TYPE, None),
-                )
+                .property("event_display_type", string(0, MAX_EVENT_TYPE, None))
                 .property(
                     "closing_event_display_type",
-                    string(0, compliance_core::MAX_EVENT_TYPE, None),
+                    string(0, MAX_EVENT_TYPE, None),
                 )
                 .property("time_period_seconds", seconds())
                 .property("dynamic_window", seconds())
-                .property(
-                    "dynamic_variability",
-                    ObjectBuilder::new()
-                        .schema_type(Type::Number)
-                        .minimum(Some(0.0)),
-                )
+                .property("dynamic_variability", variability)
                 .property("richness_assertions", or_groups())
-                .property("controls", ArrayBuilder::new().items(string(1, 100, None)))
+                .property("controls", controls)
                 .required("compliance_type")
+                .required("display_name")
                 .additional_properties(Some(AdditionalProperties::FreeForm(false)))
                 .into()
         }

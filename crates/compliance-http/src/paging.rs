@@ -26,7 +26,11 @@ pub const MAX_PAGE_SIZE: i64 = 1000;
 const REQUEST_TOTAL_COUNT: &str = "x-request-total-count";
 const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
-/// `/v1`'s page: `limit` items (1 to 1000, 100 when absent) after `offset` (0 or more).
+/// The largest `offset`: the largest integer every JSON client reads exactly (2^53 - 1).
+pub const MAX_OFFSET: i64 = (1 << 53) - 1;
+
+/// `/v1`'s page: `limit` items (1 to 1000, 100 when absent) after `offset` (0 to
+/// [`MAX_OFFSET`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub limit: i64,
@@ -42,8 +46,10 @@ impl Window {
             )));
         }
         let offset = offset.unwrap_or(0);
-        if offset < 0 {
-            return Err(ApiError::bad_request("offset: zero or more"));
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(ApiError::bad_request(format!(
+                "offset: a number from 0 to {MAX_OFFSET}"
+            )));
         }
         Ok(Self { limit, offset })
     }

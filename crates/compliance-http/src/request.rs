@@ -48,10 +48,6 @@ pub struct Body<T> {
 }
 
 impl<T> Body<T> {
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-
     pub fn raw(&self) -> &[u8] {
         &self.raw
     }
@@ -75,6 +71,7 @@ impl<T: ParseBody> FromRequest for Body<T> {
         Box::pin(async move {
             // The payload's own failures (413 past the limit) keep their status.
             let raw = bytes.await?;
+            crate::tenant::Gate::passed(&req).await;
             let value = T::parse(&req, &raw)?;
             Ok(Self { value, raw })
         })
@@ -181,15 +178,6 @@ pub fn in_range(field: &str, at: OffsetDateTime) -> Result<OffsetDateTime, ApiEr
                  9999-12-31T23:59:59.999999Z"
             ))
         })
-}
-
-/// A time as the API writes it: RFC 3339 in UTC.
-pub fn rfc3339(at: OffsetDateTime) -> String {
-    // Stored times were range-checked on the way in; an unconvertible one prints as given.
-    at.checked_to_offset(time::UtcOffset::UTC)
-        .unwrap_or(at)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }
 
 /// A UUID path segment, named `field` in errors.

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, web};
 use compliance_store::{Principal, TenantConn};
 use uuid::Uuid;
 
@@ -23,6 +23,24 @@ use crate::request::Body;
 use crate::{ApiError, ApiResult, AppState, auth};
 
 /// An authenticated caller holding permission `P`, bound to its org.
+///
+/// A write needs a writing permission:
+///
+/// ```no_run
+/// # use compliance_http::{Tenant, permission::Record, request::Body, idempotent::Written};
+/// # async fn f(tenant: Tenant<Record>, body: Body<compliance_http::v1::packages::GenerateRequest>) {
+/// let _ = tenant.write(&body, async |_conn| Written::created(&"written")).await;
+/// # }
+/// ```
+///
+/// so a handler that reads cannot write:
+///
+/// ```compile_fail,E0599
+/// # use compliance_http::{Tenant, permission::Read, request::Body, idempotent::Written};
+/// # async fn f(tenant: Tenant<Read>, body: Body<compliance_http::v1::packages::GenerateRequest>) {
+/// let _ = tenant.write(&body, async |_conn| Written::created(&"written")).await;
+/// # }
+/// ```
 pub struct Tenant<P> {
     principal: Principal,
     state: web::Data<AppState>,
@@ -48,6 +66,8 @@ impl<P: Permission> FromRequest for Tenant<P> {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let credentials = auth::bearer(req);
         let write = idempotent::Request::of(req);
+        let (authorized, gate) = tokio::sync::watch::channel(false);
+        req.extensions_mut().insert(Gate(gate));
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::unavailable("the server is not configured"))?;
@@ -58,6 +78,8 @@ impl<P: Permission> FromRequest for Tenant<P> {
                     principal.role
                 )));
             }
+            // Only now may the body be parsed (see `Gate`).
+            let _ = authorized.send(true);
             Ok(Self {
                 principal,
                 state,
@@ -65,6 +87,22 @@ impl<P: Permission> FromRequest for Tenant<P> {
                 permission: PhantomData,
             })
         })
+    }
+}
+
+/// Holds a request's body back until its `Tenant` is authorized: actix polls a handler's
+/// extractors together, and a caller without the permission must hear 403, not learn from a 400
+/// what the body got wrong.
+#[derive(Debug, Clone)]
+pub(crate) struct Gate(tokio::sync::watch::Receiver<bool>);
+
+impl Gate {
+    /// Waits for the request's `Tenant` to be authorized, or to fail (its error then answers).
+    pub(crate) async fn passed(req: &HttpRequest) {
+        let gate = req.extensions().get::<Self>().cloned();
+        if let Some(Self(mut authorized)) = gate {
+            let _ = authorized.wait_for(|done| *done).await;
+        }
     }
 }
 

@@ -227,7 +227,8 @@ impl paging::PageState for Page {
 /// `event_attributes.<name>=<value>`.
 #[utoipa::path(get, path = "/archivist/v2/assets/{uuid}/events", tag = "archivist events",
     params(
-        ("uuid" = String, Path, description = "The asset's id, or `-` for every asset"),
+        ("uuid" = String, Path, pattern = "^(-|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+            description = "The asset's id, or `-` for every asset"),
         ("confirmation_status" = Option<String>, Query, description = "Only `CONFIRMED` lists anything"),
         ("page_size" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Events per page"),
         ("page_token" = Option<String>, Query, description = "The previous page's `next_page_token`"),

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use actix_web::HttpResponse;
 use actix_web::web::{Json, Query};
 use compliance_core::{AuditEntry, Metadata, Outcome, Verdict};
-use compliance_store::agents;
 use compliance_store::events::{self, EventQuery, EventRecord, NewEvent};
+use compliance_store::{agents, packages};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -30,7 +30,8 @@ pub const MAX_BATCH: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
     pub agent_id: Uuid,
-    /// Such as `connector.called`, `drift.detected`, `approval.requested`.
+    /// Such as `connector.called`, `drift.detected`, `approval.requested`; not
+    /// `compliance.generated`, which the server alone writes (422).
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub action_type: String,
@@ -60,8 +61,20 @@ pub struct EntryRequest {
 
 impl RequestBody for EntryRequest {
     fn check(&self) -> ApiResult<()> {
-        validated(self)
+        validated(self)?;
+        reserved("action_type", &self.action_type)
     }
+}
+
+/// Action types only the server writes: a package's generation is witnessed by the entry the
+/// generating transaction writes, so a client's would be a forgery (docs/packages.md).
+fn reserved(field: &str, action_type: &str) -> ApiResult<()> {
+    if action_type == packages::GENERATED {
+        return Err(ApiError::unprocessable(format!(
+            "{field}: {action_type} is written by the server alone, when it generates a package"
+        )));
+    }
+    Ok(())
 }
 
 impl EntryRequest {
@@ -112,7 +125,11 @@ impl RequestBody for BatchRequest {
                 self.entries.len()
             )));
         }
-        validated(self)
+        validated(self)?;
+        for (i, entry) in self.entries.iter().enumerate() {
+            reserved(&format!("entries[{i}].action_type"), &entry.action_type)?;
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,6 @@
 use actix_web::HttpResponse;
 use actix_web::web::{Json, Query};
 use compliance_core::ConnectorConfig;
-use compliance_store::StoreError;
 use compliance_store::agents;
 use compliance_store::connectors::{self, ConnectorRecord, NewConnector};
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,7 @@ use super::{ByAgent, known_agent, valid_names, valid_operations};
 use crate::idempotent::Written;
 use crate::permission::{Read, Record};
 use crate::request::{Body, RequestBody, validated};
-use crate::{ApiResult, OrNotFound, Tenant};
+use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// Most connector configurations one agent may have: each is in every package and PDF.
 pub const MAX_CONNECTORS_PER_AGENT: i64 = 100;
@@ -124,11 +123,10 @@ pub async fn create(
             agents::lock_inventory(conn, connector.agent_id).await?;
             let (_, configured) = connectors::page(conn, Some(connector.agent_id), 1, 0).await?;
             if configured >= MAX_CONNECTORS_PER_AGENT {
-                return Err(StoreError::Invalid(format!(
+                return Err(ApiError::unprocessable(format!(
                     "agent_id: the agent already has {MAX_CONNECTORS_PER_AGENT} connectors, \
                      the most one may have"
-                ))
-                .into());
+                )));
             }
             let created = connectors::create(conn, &connector).await?;
             Written::created(&ConnectorView::from(&created))

@@ -4,7 +4,6 @@
 use actix_web::HttpResponse;
 use actix_web::web::{Json, Query};
 use compliance_core::{PolicyRule, RuleType};
-use compliance_store::StoreError;
 use compliance_store::agents;
 use compliance_store::rules::{self, NewRule, RuleRecord};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use super::{ByAgent, known_agent, valid_operation};
 use crate::idempotent::Written;
 use crate::permission::{ManagePolicyRules, Read};
 use crate::request::{Body, RequestBody, validated, whole};
-use crate::{ApiResult, OrNotFound, Tenant};
+use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// Most policy rules that may apply to one agent (its own and the org-wide ones), and org-wide.
 pub const MAX_RULES: i64 = 1000;
@@ -114,10 +113,9 @@ pub async fn create(
             agents::lock_inventory(conn, scope).await?;
             let (_, existing) = rules::page(conn, rule.agent_id, 1, 0).await?;
             if existing >= MAX_RULES {
-                return Err(StoreError::Invalid(format!(
+                return Err(ApiError::unprocessable(format!(
                     "agent_id: {MAX_RULES} policy rules already apply, the most there may be"
-                ))
-                .into());
+                )));
             }
             let created = rules::create(conn, &rule).await?;
             Written::created(&RuleView::from(&created))

@@ -237,7 +237,7 @@ async fn an_agent_has_at_most_100_connectors() {
     server
         .post("/v1/connectors", server.admin(), &connector(&full, 100))
         .await
-        .assert_error(400, 3, "agent_id: the agent already has 100 connectors");
+        .assert_error(422, 3, "agent_id: the agent already has 100 connectors");
     let listed = server
         .get(&format!("/v1/connectors?agent_id={full}"), server.admin())
         .await;
@@ -298,9 +298,9 @@ async fn at_most_1000_policy_rules_apply_to_an_agent_or_an_org() {
     assert_eq!(at.status, 201, "the 1,000th org-wide rule: {at:?}");
     post(acme, None)
         .await
-        .assert_error(400, 3, "agent_id: 1000 policy rules already apply");
+        .assert_error(422, 3, "agent_id: 1000 policy rules already apply");
     post(acme, Some(&acme_agent)).await.assert_error(
-        400,
+        422,
         3,
         "agent_id: 1000 policy rules already apply",
     );
@@ -312,7 +312,7 @@ async fn at_most_1000_policy_rules_apply_to_an_agent_or_an_org() {
     let at = post(globex, Some(&full)).await;
     assert_eq!(at.status, 201, "the 1,000th rule of the agent: {at:?}");
     post(globex, Some(&full)).await.assert_error(
-        400,
+        422,
         3,
         "agent_id: 1000 policy rules already apply",
     );
@@ -324,7 +324,7 @@ async fn at_most_1000_policy_rules_apply_to_an_agent_or_an_org() {
     // An org-wide rule would apply to the full agent: the org's rules (1,001) are past the limit.
     post(globex, None)
         .await
-        .assert_error(400, 3, "agent_id: 1000 policy rules already apply");
+        .assert_error(422, 3, "agent_id: 1000 policy rules already apply");
     for (token, agent, total) in [(acme, &acme_agent, 1000), (globex, &full, 1000)] {
         let listed = server
             .get(&format!("/v1/policies?agent_id={agent}&limit=1"), token)

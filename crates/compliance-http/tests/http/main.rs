@@ -9,6 +9,7 @@ mod evidence;
 mod fresh;
 mod idempotency;
 mod limits;
+mod openapi;
 mod packages;
 mod page_tokens;
 mod permissions;

@@ -443,3 +443,40 @@ async fn a_compliance_policy_naming_a_criterion_is_evidence_for_it() {
         "{text}"
     );
 }
+
+#[actix_rt::test]
+async fn only_the_server_writes_a_generation_entry() {
+    let server = Server::start().await;
+    let id = agent(&server, "forger").await;
+    let forged = json!({"agent_id": id, "action_type": "compliance.generated",
+                        "metadata": {"package_id": id, "version": 1, "content_sha256": "0".repeat(64)}});
+    server
+        .post("/v1/audit", server.admin(), &forged)
+        .await
+        .assert_error(
+            422,
+            3,
+            "action_type: compliance.generated is written by the server alone",
+        );
+    let batch = json!({"entries": [entry(&id, 1), forged]});
+    server
+        .post("/v1/audit/batch", server.admin(), &batch)
+        .await
+        .assert_error(422, 3, "entries[1].action_type: compliance.generated");
+    let trail = server
+        .get(&format!("/v1/audit?agent_id={id}"), server.admin())
+        .await;
+    assert_eq!(trail.body["total"], 0, "{trail:?}");
+    // The server's own entry is written with every package.
+    let generated = server
+        .post("/v1/compliance", server.admin(), &json!({"agent_id": id}))
+        .await;
+    assert_eq!(generated.status, 201, "{generated:?}");
+    let trail = server
+        .get(
+            &format!("/v1/audit?agent_id={id}&action_type=compliance.generated"),
+            server.admin(),
+        )
+        .await;
+    assert_eq!(trail.body["total"], 1, "{trail:?}");
+}
