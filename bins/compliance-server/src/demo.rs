@@ -9,11 +9,11 @@ use compliance_core::{
     AgentProfile, AuditEntry, ConnectorConfig, Metadata, Outcome, PolicyRule, PolicySpec, RuleType,
     Verdict,
 };
-use compliance_http::v1::packages::PackageView;
+use compliance_http::v1::packages::{PackageView, render_pdf};
 use compliance_store::agents;
 use compliance_store::connectors::{self, NewConnector};
 use compliance_store::events::{self, NewEvent};
-use compliance_store::generation::{self, generate};
+use compliance_store::generation::generate;
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
 use compliance_store::{Role, Store, StoreError, TenantConn, orgs, policies};
@@ -76,18 +76,7 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
     let body = serde_json::to_vec_pretty(&view).map_err(|e| e.to_string())?;
     std::fs::write(&json_path, body)
         .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
-    let content = generation::content(&package).map_err(|e| e.to_string())?;
-    let pdf = compliance_pdf::render(&compliance_pdf::PackageDocument {
-        org_name: &org.name,
-        package_id: package.id,
-        version: package.version,
-        generated_at: package.generated_at,
-        generated_by: package.generated_by,
-        content_sha256: &package.content_sha256,
-        previous_sha256: &package.previous_sha256,
-        content: &content,
-    })
-    .map_err(|e| e.to_string())?;
+    let pdf = render_pdf(&org.name, &package).map_err(|e| e.to_string())?;
     std::fs::write(&pdf_path, pdf)
         .map_err(|e| format!("cannot write {}: {e}", pdf_path.display()))?;
     Ok(Demo {

@@ -7,8 +7,8 @@
 //! and listing as associated data: clients learn nothing from it (positions are global sequence
 //! numbers), cannot forge or alter one, and one org's token is refused for another.
 
-use actix_web::HttpResponse;
 use actix_web::http::header::HeaderName;
+use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, Payload};
@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::ApiError;
+use crate::request::{query_pairs, unknown_parameter};
 
 /// Items in a page when the request does not say, and the most it may ask for.
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
@@ -56,7 +57,7 @@ impl Window {
 }
 
 /// Whether an archivist request asked for `X-Total-Count`.
-pub fn wants_total(req: &actix_web::HttpRequest) -> bool {
+pub fn wants_total(req: &HttpRequest) -> bool {
     req.headers()
         .get(REQUEST_TOTAL_COUNT)
         .and_then(|v| v.to_str().ok())
@@ -82,8 +83,44 @@ pub trait PageState: Serialize + DeserializeOwned {
     /// Names the listing, so that one listing's token is refused by another.
     const LISTING: &'static str;
     fn page_size(&self) -> i64;
+    fn set_page_size(&mut self, size: i64);
     /// The sequence number or offset after which the next page starts.
     fn position(&self) -> i64;
+}
+
+/// Implements [`PageState`] for a listing's page type: its listing's name, and the fields holding
+/// its page size and its position.
+macro_rules! page_state {
+    ($page:ty, $listing:literal, $position:ident) => {
+        impl $crate::paging::PageState for $page {
+            const LISTING: &'static str = $listing;
+
+            fn page_size(&self) -> i64 {
+                self.page_size
+            }
+
+            fn set_page_size(&mut self, size: i64) {
+                self.page_size = size;
+            }
+
+            fn position(&self) -> i64 {
+                self.$position
+            }
+        }
+    };
+}
+pub(crate) use page_state;
+
+/// The total a listing was asked for (`X-Request-Total-Count`), counted only then.
+pub async fn total_if(
+    wanted: bool,
+    count: impl Future<Output = compliance_store::StoreResult<i64>>,
+) -> compliance_store::StoreResult<Option<i64>> {
+    if wanted {
+        count.await.map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Seals and opens page tokens under the key every server sharing the database holds.
@@ -159,14 +196,13 @@ impl PageTokens {
         fresh: P,
         token: Option<String>,
         size: Option<i64>,
-        set_size: impl FnOnce(&mut P, i64),
     ) -> Result<P, ApiError> {
         let mut page = match token.filter(|t| !t.is_empty()) {
             Some(token) => self.open(org, &token)?,
             None => fresh,
         };
         if let Some(size) = size {
-            set_size(&mut page, size);
+            page.set_page_size(size);
         }
         if !(1..=MAX_PAGE_SIZE).contains(&page.page_size()) || page.position() < 0 {
             return Err(ApiError::bad_request(NOT_OURS));
@@ -176,6 +212,29 @@ impl PageTokens {
 }
 
 impl PageTokens {
+    /// The page an archivist listing asks for: `page_size` and `page_token` from the query, and
+    /// every other parameter offered to `filter`, which sets it on the fresh page and answers
+    /// whether it is one of the listing's (another is a 400).
+    pub fn requested<P: PageState>(
+        &self,
+        org: Uuid,
+        req: &HttpRequest,
+        mut fresh: P,
+        mut filter: impl FnMut(&mut P, &str, String) -> bool,
+    ) -> Result<P, ApiError> {
+        let (mut token, mut size) = (None, None);
+        for (name, value) in query_pairs(req)? {
+            if name == "page_size" {
+                size = page_size(Some(&value))?;
+            } else if name == "page_token" {
+                token = Some(value);
+            } else if !filter(&mut fresh, &name, value) {
+                return Err(unknown_parameter(&name));
+            }
+        }
+        self.resume(org, fresh, token, size)
+    }
+
     /// The page to answer of `found` (fetched with one row more than `page_size`), and the token
     /// of the next page (`next` of the last row kept), or `""` when this page is the last.
     pub fn next<P: PageState, T>(
@@ -230,15 +289,7 @@ mod tests {
         page_size: i64,
     }
 
-    impl PageState for Page {
-        const LISTING: &'static str = "test";
-        fn page_size(&self) -> i64 {
-            self.page_size
-        }
-        fn position(&self) -> i64 {
-            self.after_seq
-        }
-    }
+    page_state!(Page, "test", after_seq);
 
     #[derive(Debug, Serialize, Deserialize)]
     struct Other {
@@ -246,15 +297,7 @@ mod tests {
         page_size: i64,
     }
 
-    impl PageState for Other {
-        const LISTING: &'static str = "other";
-        fn page_size(&self) -> i64 {
-            self.page_size
-        }
-        fn position(&self) -> i64 {
-            self.after_seq
-        }
-    }
+    page_state!(Other, "other", after_seq);
 
     const ORG: Uuid = Uuid::from_u128(1);
 
@@ -291,7 +334,7 @@ mod tests {
                 after_seq: 0,
                 page_size: 1,
             };
-            let resumed = tokens.resume(ORG, fresh, Some(token), None, |p, n| p.page_size = n);
+            let resumed = tokens.resume(ORG, fresh, Some(token), None);
             assert!(resumed.is_err(), "{after_seq} {page_size}");
         }
     }

@@ -13,7 +13,7 @@ use super::tenant_identity;
 use crate::idempotent::Written;
 use crate::paging::{self, DEFAULT_PAGE_SIZE, listing, wants_total};
 use crate::permission::{Read, Record};
-use crate::request::{Body, RequestBody, query_pairs, unknown_parameter, uuid};
+use crate::request::{Body, RequestBody, uuid};
 use crate::{ApiResult, OrNotFound, Tenant, limits};
 
 /// POST /archivist/v2/assets: what the SDK's `assets.create` sends.
@@ -139,17 +139,7 @@ struct Page {
     page_size: i64,
 }
 
-impl paging::PageState for Page {
-    const LISTING: &'static str = "assets";
-
-    fn page_size(&self) -> i64 {
-        self.page_size
-    }
-
-    fn position(&self) -> i64 {
-        self.after_seq
-    }
-}
+paging::page_state!(Page, "assets", after_seq);
 
 /// Assets, filtered by `attributes.<name>=<value>` (any number of them, all must match).
 #[utoipa::path(get, path = "/archivist/v2/assets", tag = "archivist assets",
@@ -162,25 +152,21 @@ impl paging::PageState for Page {
     responses((status = 200, description = "A page of assets", body = AssetList,
         headers(("X-Total-Count" = i64, description = "When asked for: assets in all pages")))))]
 pub async fn list(tenant: Tenant<Read>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let mut page = Page {
+    let fresh = Page {
         page_size: DEFAULT_PAGE_SIZE,
         ..Page::default()
     };
-    let (mut token, mut size) = (None, None);
-    for (name, value) in query_pairs(&req)? {
+    let tokens = &tenant.state().page_tokens;
+    let page = tokens.requested(tenant.org(), &req, fresh, |page, name, value| {
         if let Some(key) = name.strip_prefix("attributes.") {
             page.attributes.insert(key.to_owned(), value);
-            continue;
+        } else if name == "confirmation_status" {
+            page.unconfirmed = value != "CONFIRMED";
+        } else {
+            return false;
         }
-        match name.as_str() {
-            "confirmation_status" => page.unconfirmed = value != "CONFIRMED",
-            "page_size" => size = paging::page_size(Some(&value))?,
-            "page_token" => token = Some(value),
-            _ => return Err(unknown_parameter(&name)),
-        }
-    }
-    let tokens = &tenant.state().page_tokens;
-    let page = tokens.resume(tenant.org(), page, token, size, |p, n| p.page_size = n)?;
+        true
+    })?;
     let total = wants_total(&req);
     if page.unconfirmed {
         let empty = AssetList {
@@ -197,10 +183,7 @@ pub async fn list(tenant: Tenant<Read>, req: HttpRequest) -> ApiResult<HttpRespo
     let (found, total) = tenant
         .transact(async |conn| {
             let found = assets::list(conn, &query).await?;
-            let total = match total {
-                true => Some(assets::count(conn, &query).await?),
-                false => None,
-            };
+            let total = paging::total_if(total, assets::count(conn, &query)).await?;
             Ok((found, total))
         })
         .await?;

@@ -26,17 +26,7 @@ struct Page {
     page_size: i64,
 }
 
-impl paging::PageState for Page {
-    const LISTING: &'static str = "compliance";
-
-    fn page_size(&self) -> i64 {
-        self.page_size
-    }
-
-    fn position(&self) -> i64 {
-        self.offset
-    }
-}
+paging::page_state!(Page, "compliance", offset);
 
 /// One policy's statement about the asset.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::idempotent::Written;
 use crate::paging::{self, DEFAULT_PAGE_SIZE, listing, wants_total};
 use crate::permission::{ManageCompliancePolicies, Read};
-use crate::request::{Body, ParseBody, check_json, query_pairs, unknown_parameter, uuid};
+use crate::request::{Body, ParseBody, check_json, uuid};
 use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// A policy in its wire form, parsed by the core (which names the field at fault).
@@ -90,17 +90,7 @@ struct Page {
     page_size: i64,
 }
 
-impl paging::PageState for Page {
-    const LISTING: &'static str = "compliance_policies";
-
-    fn page_size(&self) -> i64 {
-        self.page_size
-    }
-
-    fn position(&self) -> i64 {
-        self.after_seq
-    }
-}
+paging::page_state!(Page, "compliance_policies", after_seq);
 
 /// Compliance policies, oldest first, filtered by type, name or description.
 #[utoipa::path(get, path = "/archivist/v1/compliance_policies", tag = "archivist compliance policies",
@@ -115,23 +105,21 @@ impl paging::PageState for Page {
     responses((status = 200, description = "A page of policies", body = PolicyList,
         headers(("X-Total-Count" = i64, description = "When asked for: policies in all pages")))))]
 pub async fn list(tenant: Tenant<Read>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let mut page = Page {
+    let fresh = Page {
         page_size: DEFAULT_PAGE_SIZE,
         ..Page::default()
     };
-    let (mut token, mut size) = (None, None);
-    for (name, value) in query_pairs(&req)? {
-        match name.as_str() {
-            "compliance_type" => page.compliance_type = Some(value),
-            "display_name" => page.display_name = Some(value),
-            "description" => page.description = Some(value),
-            "page_size" => size = paging::page_size(Some(&value))?,
-            "page_token" => token = Some(value),
-            _ => return Err(unknown_parameter(&name)),
-        }
-    }
     let tokens = &tenant.state().page_tokens;
-    let page = tokens.resume(tenant.org(), page, token, size, |p, n| p.page_size = n)?;
+    let page = tokens.requested(tenant.org(), &req, fresh, |page, name, value| {
+        let filter = match name {
+            "compliance_type" => &mut page.compliance_type,
+            "display_name" => &mut page.display_name,
+            "description" => &mut page.description,
+            _ => return false,
+        };
+        *filter = Some(value);
+        true
+    })?;
     let query = PolicyQuery {
         compliance_type: page.compliance_type.clone(),
         display_name: page.display_name.clone(),
@@ -143,10 +131,7 @@ pub async fn list(tenant: Tenant<Read>, req: HttpRequest) -> ApiResult<HttpRespo
     let (found, total) = tenant
         .transact(async |conn| {
             let found = policies::list(conn, &query).await?;
-            let total = match total {
-                true => Some(policies::count(conn, &query).await?),
-                false => None,
-            };
+            let total = paging::total_if(total, policies::count(conn, &query)).await?;
             Ok((found, total))
         })
         .await?;

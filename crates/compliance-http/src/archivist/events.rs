@@ -15,7 +15,7 @@ use super::tenant_identity;
 use crate::idempotent::Written;
 use crate::paging::{self, DEFAULT_PAGE_SIZE, listing, wants_total};
 use crate::permission::{Read, Record};
-use crate::request::{Body, RequestBody, query_pairs, time, unknown_parameter, uuid};
+use crate::request::{Body, RequestBody, time, uuid};
 use crate::{ApiResult, OrNotFound, Tenant, limits};
 
 /// The `assets/-/events` wildcard: events of every asset.
@@ -211,17 +211,7 @@ struct Page {
     page_size: i64,
 }
 
-impl paging::PageState for Page {
-    const LISTING: &'static str = "events";
-
-    fn page_size(&self) -> i64 {
-        self.page_size
-    }
-
-    fn position(&self) -> i64 {
-        self.offset
-    }
-}
+paging::page_state!(Page, "events", offset);
 
 /// An asset's events (or every asset's, for `-`), newest first, filtered by
 /// `event_attributes.<name>=<value>`.
@@ -245,26 +235,22 @@ pub async fn list(
         ANY_ASSET => None,
         id => Some(uuid("uuid", id)?),
     };
-    let mut page = Page {
+    let fresh = Page {
         asset,
         page_size: DEFAULT_PAGE_SIZE,
         ..Page::default()
     };
-    let (mut token, mut size) = (None, None);
-    for (name, value) in query_pairs(&req)? {
+    let tokens = &tenant.state().page_tokens;
+    let page = tokens.requested(tenant.org(), &req, fresh, |page, name, value| {
         if let Some(key) = name.strip_prefix("event_attributes.") {
             page.event_attributes.insert(key.to_owned(), value);
-            continue;
+        } else if name == "confirmation_status" {
+            page.unconfirmed = value != "CONFIRMED";
+        } else {
+            return false;
         }
-        match name.as_str() {
-            "confirmation_status" => page.unconfirmed = value != "CONFIRMED",
-            "page_size" => size = paging::page_size(Some(&value))?,
-            "page_token" => token = Some(value),
-            _ => return Err(unknown_parameter(&name)),
-        }
-    }
-    let tokens = &tenant.state().page_tokens;
-    let page = tokens.resume(tenant.org(), page, token, size, |p, n| p.page_size = n)?;
+        true
+    })?;
     let total = wants_total(&req);
     if page.unconfirmed {
         let empty = EventList {
@@ -286,10 +272,7 @@ pub async fn list(
                 assets::get(conn, asset).await.or_404("asset")?;
             }
             let found = events::list(conn, &query).await?;
-            let total = match total {
-                true => Some(events::count(conn, &query).await?),
-                false => None,
-            };
+            let total = paging::total_if(total, events::count(conn, &query)).await?;
             Ok((found, total))
         })
         .await?;

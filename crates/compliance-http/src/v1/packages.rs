@@ -266,7 +266,6 @@ async fn render_and_keep(
     org_name: &str,
     package: PackageRecord,
 ) -> ApiResult<Vec<u8>> {
-    let content = generation::content(&package)?;
     let org_name = org_name.to_owned();
     // Renders wait their turn here, off the CPU, so downloads cannot starve other requests.
     let _permit = state
@@ -276,27 +275,9 @@ async fn render_and_keep(
         .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
     let id = package.id;
     // Rendering is CPU work: keep it off the async workers.
-    let bytes = web::block(move || {
-        compliance_pdf::render(&compliance_pdf::PackageDocument {
-            org_name: &org_name,
-            package_id: package.id,
-            version: package.version,
-            generated_at: package.generated_at,
-            generated_by: package.generated_by,
-            content_sha256: &package.content_sha256,
-            previous_sha256: &package.previous_sha256,
-            content: &content,
-        })
-    })
-    .await
-    .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?
-    .map_err(|error| {
-        tracing::error!(%error, "PDF rendering failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the PDF could not be rendered",
-        )
-    })?;
+    let bytes = web::block(move || render_pdf(&org_name, &package))
+        .await
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))??;
     let kept = state
         .store
         .transact(org_id, async |conn| {
@@ -308,4 +289,26 @@ async fn render_and_keep(
         })
         .await?;
     Ok(kept.unwrap_or(bytes))
+}
+
+/// The package's PDF, as the auditor downloads it (and the demo writes it).
+pub fn render_pdf(org_name: &str, package: &PackageRecord) -> ApiResult<Vec<u8>> {
+    let content = generation::content(package)?;
+    compliance_pdf::render(&compliance_pdf::PackageDocument {
+        org_name,
+        package_id: package.id,
+        version: package.version,
+        generated_at: package.generated_at,
+        generated_by: package.generated_by,
+        content_sha256: &package.content_sha256,
+        previous_sha256: &package.previous_sha256,
+        content: &content,
+    })
+    .map_err(|error| {
+        tracing::error!(%error, "PDF rendering failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the PDF could not be rendered",
+        )
+    })
 }

@@ -43,35 +43,7 @@ pub async fn generate(
         .collect();
     let audit = figures::audit_groups(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
-    let stored_policies = policies::all(conn).await?;
-    let all: Vec<_> = stored_policies
-        .iter()
-        .map(|stored| stored.policy.clone())
-        .collect();
-    let statements = compliance::check_asset_against(conn, agent_id, at, &all).await?;
-    let evidence: Vec<PolicyEvidence> = statements
-        .statements
-        .iter()
-        .filter_map(|statement| {
-            let stored = stored_policies
-                .iter()
-                .find(|p| p.policy.id == statement.policy)?;
-            Some(PolicyEvidence {
-                identity: stored.policy.identity(),
-                display_name: stored.policy.spec.display_name.clone(),
-                compliance_type: stored
-                    .policy
-                    .spec
-                    .policy
-                    .compliance_type()
-                    .name()
-                    .to_owned(),
-                controls: stored.policy.spec.controls.clone(),
-                compliant: statement.compliant,
-                reason: statement.reason.clone(),
-            })
-        })
-        .collect();
+    let evidence = policy_evidence(conn, agent_id, at).await?;
     let content = assemble(&PackageInputs {
         agent: &profile,
         connectors: &connectors,
@@ -93,6 +65,44 @@ pub async fn generate(
         },
     )
     .await
+}
+
+/// Every compliance policy's statement about the agent at `at`, as package evidence.
+async fn policy_evidence(
+    conn: &mut TenantConn,
+    agent_id: Uuid,
+    at: OffsetDateTime,
+) -> StoreResult<Vec<PolicyEvidence>> {
+    let stored_policies = policies::all(conn).await?;
+    let all: Vec<_> = stored_policies
+        .iter()
+        .map(|stored| stored.policy.clone())
+        .collect();
+    let statements = compliance::check_asset_against(conn, agent_id, at, &all).await?;
+    let evidence = statements
+        .statements
+        .iter()
+        .filter_map(|statement| {
+            let stored = stored_policies
+                .iter()
+                .find(|p| p.policy.id == statement.policy)?;
+            Some(PolicyEvidence {
+                identity: stored.policy.identity(),
+                display_name: stored.policy.spec.display_name.clone(),
+                compliance_type: stored
+                    .policy
+                    .spec
+                    .policy
+                    .compliance_type()
+                    .name()
+                    .to_owned(),
+                controls: stored.policy.spec.controls.clone(),
+                compliant: statement.compliant,
+                reason: statement.reason.clone(),
+            })
+        })
+        .collect::<Vec<_>>();
+    Ok(evidence)
 }
 
 /// When a generation that asked for `at` takes place: `at`, unless the agent's previous
