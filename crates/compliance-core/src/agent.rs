@@ -134,9 +134,9 @@ pub struct UnknownName {
 pub struct Metadata(Box<RawValue>);
 
 impl Metadata {
-    /// Metadata from JSON text the caller has checked is an object.
-    pub fn from_raw(raw: Box<RawValue>) -> Self {
-        Self(raw)
+    /// Metadata from JSON text, checked to be JSON but not parsed into values.
+    pub fn from_text(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
     }
 
     pub fn from_value(value: &serde_json::Value) -> Self {
@@ -165,8 +165,9 @@ impl Default for Metadata {
 }
 
 impl PartialEq for Metadata {
+    /// The same JSON, however it is spaced (PostgreSQL writes `{"k": 1}` for `{"k":1}`).
     fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
+        self.get() == other.get() || self.to_value() == other.to_value()
     }
 }
 

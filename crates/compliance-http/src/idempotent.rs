@@ -4,7 +4,7 @@
 //! writes nothing again.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{ContentType, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use compliance_store::idempotency::{self, Outcome, Recorded};
 use compliance_store::{Store, TenantConn};
@@ -26,7 +26,8 @@ pub const MAX_KEY: usize = 255;
 #[derive(Debug)]
 pub struct Written {
     pub status: StatusCode,
-    pub body: serde_json::Value,
+    /// The answer's JSON: text, never a tree of values, so it is sent (and kept) as serialized.
+    pub body: String,
 }
 
 impl Written {
@@ -41,7 +42,7 @@ impl Written {
     }
 
     pub fn new(status: StatusCode, body: &impl Serialize) -> ApiResult<Self> {
-        let body = serde_json::to_value(body).map_err(|error| {
+        let body = serde_json::to_string(body).map_err(|error| {
             tracing::error!(%error, "a response did not serialize");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         })?;
@@ -49,7 +50,9 @@ impl Written {
     }
 
     fn response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(&self.body)
+        HttpResponse::build(self.status)
+            .content_type(ContentType::json())
+            .body(self.body.clone())
     }
 }
 
@@ -164,5 +167,6 @@ fn replay(first: &Outcome, request_sha256: &str) -> ApiResult<HttpResponse> {
         .unwrap_or(StatusCode::OK);
     Ok(HttpResponse::build(status)
         .insert_header((REPLAYED, HeaderValue::from_static("true")))
-        .json(&first.response))
+        .content_type(ContentType::json())
+        .body(first.response.clone()))
 }

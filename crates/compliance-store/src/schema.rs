@@ -120,7 +120,7 @@ diesel::table! {
         key -> Text,
         request_sha256 -> Text,
         status -> Int2,
-        response -> Jsonb,
+        response -> Text,
         created_at -> Timestamptz,
     }
 }

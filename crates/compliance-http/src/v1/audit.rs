@@ -94,14 +94,17 @@ impl EntryRequest {
             .transpose()?;
         if let Some(raw) = &self.metadata {
             let field = format!("{field}metadata");
-            // One entry's metadata at a time, at most a few KiB: parsed only to be checked.
+            // One entry's metadata at a time, at most a few KiB: parsed to be checked, and kept
+            // as the text it parses to, so that every number is one a JSON reader reads back
+            // (PostgreSQL keeps numbers exactly, and would otherwise hand back some, such as
+            // 1e-400 or 1e-20000, that it cannot store or that no double can hold).
             let parsed: Value = serde_json::from_str(raw.get())
                 .map_err(|error| ApiError::bad_request(format!("{field}: {error}")))?;
             if !parsed.is_object() {
                 return Err(ApiError::bad_request(format!("{field}: must be an object")));
             }
             limits::json(&field, &parsed, limits::MAX_METADATA_BYTES)?;
-            entry.metadata = Metadata::from_raw(raw.clone());
+            entry.metadata = Metadata::from_value(&parsed);
         }
         Ok(entry)
     }

@@ -150,7 +150,11 @@ struct EventRow {
     policy_verdict: Option<String>,
     status: Option<String>,
     duration_ms: Option<i64>,
-    metadata: serde_json::Value,
+    /// As PostgreSQL writes it: kept as text, never read into doubles, so every number it holds
+    /// (it keeps them exactly) reaches the client as stored.
+    #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::Text>("events.metadata::text"))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Text>)]
+    metadata: String,
 }
 
 impl TryFrom<EventRow> for EventRecord {
@@ -178,7 +182,9 @@ impl TryFrom<EventRow> for EventRecord {
                         .transpose()?,
                     status: row.status.map(|s| parsed("status", &s)).transpose()?,
                     duration_ms: row.duration_ms,
-                    metadata: Metadata::from_value(&row.metadata),
+                    metadata: Metadata::from_text(row.metadata).map_err(|error| {
+                        crate::StoreError::Corrupt(format!("metadata is not JSON: {error}"))
+                    })?,
                 },
             },
             accepted_at: row.accepted_at,

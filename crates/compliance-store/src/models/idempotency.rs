@@ -17,7 +17,8 @@ pub const KEPT_FOR: Duration = Duration::hours(24);
 pub struct Outcome {
     pub request_sha256: String,
     pub status: i16,
-    pub response: serde_json::Value,
+    /// The answer's JSON, as it was sent.
+    pub response: String,
 }
 
 /// Whether [`record`] kept this outcome, or found one a concurrent request kept first.

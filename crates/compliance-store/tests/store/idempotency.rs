@@ -9,7 +9,7 @@ fn outcome(status: i16) -> Outcome {
     Outcome {
         request_sha256: "abc".to_owned(),
         status,
-        response: serde_json::json!({"status": status}),
+        response: serde_json::json!({"status": status}).to_string(),
     }
 }
 
