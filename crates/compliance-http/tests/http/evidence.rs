@@ -512,7 +512,7 @@ async fn metadata_numbers_of_any_magnitude_are_kept_and_read_back() {
     // The archivist's view of the same events reads them too.
     let events = server
         .get(
-            &format!("/archivist/v2/assets/-/events?page_size=100"),
+            "/archivist/v2/assets/-/events?page_size=100",
             server.admin(),
         )
         .await;
