@@ -202,7 +202,14 @@ pub async fn document() -> HttpResponse {
         .body(DOCUMENT.as_slice())
 }
 
-/// `/docs`: Swagger UI, reading `/openapi.json`.
+/// GET /docs: the page is `/docs/`, whose assets are relative to it.
+pub async fn to_page() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// `/docs/`: Swagger UI, reading `/openapi.json`.
 pub fn page() -> SwaggerUi {
     SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json"))
 }

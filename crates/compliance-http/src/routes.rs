@@ -30,6 +30,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(resource!("/healthz", get => healthz))
             .service(resource!("/readyz", get => readyz))
             .service(resource!("/openapi.json", get => openapi::document))
+            .service(resource!("/docs", get => openapi::to_page))
             .service(openapi::page())
             .service(archivist_v1())
             .service(archivist_v2())

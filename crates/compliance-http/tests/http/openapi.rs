@@ -182,6 +182,13 @@ async fn a_caller_without_the_permission_hears_403_whatever_the_body() {
 #[actix_rt::test]
 async fn the_docs_page_is_served_from_the_binary() {
     let server = Server::start().await;
+    // `/docs` leads to the page (the client follows the redirect to `/docs/`).
+    let bare = server.call("GET", "/docs", None, None).await;
+    assert_eq!(bare.status, 200, "{bare:?}");
+    assert!(
+        bare.body.as_str().unwrap().contains("swagger-ui"),
+        "{bare:?}"
+    );
     let page = server.call("GET", "/docs/", None, None).await;
     assert_eq!(page.status, 200, "{page:?}");
     let html = page.body.as_str().unwrap().to_owned();
