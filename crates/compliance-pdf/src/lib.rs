@@ -56,7 +56,7 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
     sections::drift(&mut doc, package.content, &coverage)?;
     let mut raw = Vec::new();
     doc.render(&mut raw)?;
-    compress(&raw)
+    finish(&raw, package)
 }
 
 /// `text` as the PDF prints it: characters the embedded fonts cannot draw as `[U+XXXX]`, line
@@ -69,6 +69,15 @@ pub fn printed(text: &str) -> String {
 fn coverage() -> Result<fonts::Coverage, PdfError> {
     fonts::Coverage::new()
         .ok_or_else(|| PdfError::Render("the embedded font does not load".to_owned()))
+}
+
+/// A time as a PDF date (ISO 32000-1 §7.9.4), in UTC.
+fn pdf_date(at: OffsetDateTime) -> Result<String, PdfError> {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.format(time::macros::format_description!(
+        "D:[year][month][day][hour][minute][second]+00'00'"
+    ))
+    .map_err(|e| PdfError::Render(format!("the generation time: {e}")))
 }
 
 /// The empty document: fonts, title, page size and margins, the running header.
@@ -104,9 +113,37 @@ fn document(
 }
 
 /// genpdf writes streams (the embedded fonts among them) uncompressed: deflate them all.
-fn compress(pdf: &[u8]) -> Result<Vec<u8>, PdfError> {
+/// The rendered PDF compressed, and made the same bytes on every render of the package (its
+/// attestation signs them): the document id is the package's seal, the dates its generation
+/// time, where printpdf puts a counter's value and the clock.
+fn finish(pdf: &[u8], package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
     let mut document = lopdf::Document::load_mem(pdf)
         .map_err(|e| PdfError::Render(format!("re-reading the PDF: {e}")))?;
+    // The seal's first 16 bytes (the usual size of a PDF id), from its hex digits.
+    let seal: Vec<u8> = (0..package.content_sha256.len().min(32))
+        .step_by(2)
+        .filter_map(|i| {
+            let pair = package.content_sha256.get(i..i + 2)?;
+            u8::from_str_radix(pair, 16).ok()
+        })
+        .collect();
+    let id = lopdf::Object::String(seal, lopdf::StringFormat::Hexadecimal);
+    document
+        .trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    let date = pdf_date(package.generated_at)?;
+    let info = document
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .map_err(|e| PdfError::Render(format!("the PDF has no Info: {e}")))?;
+    let info = document
+        .get_object_mut(info)
+        .and_then(lopdf::Object::as_dict_mut)
+        .map_err(|e| PdfError::Render(format!("the PDF's Info: {e}")))?;
+    for key in ["CreationDate", "ModDate"] {
+        info.set(key, lopdf::Object::string_literal(date.clone()));
+    }
     document.compress();
     let mut out = Vec::with_capacity(pdf.len() / 2);
     document

@@ -85,3 +85,41 @@ fn names_too_long_for_a_line_still_render() {
     assert!(text.contains("xxxxxxxxxxxxxxxxxxxx"), "{text}");
     assert!(text.contains("[U+0007]"), "{text}");
 }
+
+/// The PDF is part of what a package's attestation signs: the same package renders to the same
+/// bytes on every download, on every server, whatever was rendered before it.
+#[test]
+fn a_package_renders_to_the_same_bytes_every_time() {
+    let content = packages::demo("triage-agent");
+    let first = document(&content);
+    // Another package in between moves printpdf's generator of ids on.
+    let _ = document(&packages::hostile());
+    let second = document(&content);
+    assert!(first == second, "two renders of one package differ");
+    let parsed = lopdf::Document::load_mem(&first).unwrap();
+    let info = parsed.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = parsed.get_object(info).unwrap().as_dict().unwrap();
+    let created = info.get(b"CreationDate").unwrap().as_str().unwrap();
+    // The package's own generation time, not the time of the download.
+    assert_eq!(
+        created,
+        b"D:20260410170000+00'00'",
+        "{}",
+        String::from_utf8_lossy(created)
+    );
+    // Another package (another seal) has another document id.
+    let mut other = packages::document("Acme Ünïcorp", &content);
+    other.content_sha256 = "ab".repeat(32).leak();
+    let other = render(&other).unwrap();
+    let id = |pdf: &[u8]| {
+        format!(
+            "{:?}",
+            lopdf::Document::load_mem(pdf)
+                .unwrap()
+                .trailer
+                .get(b"ID")
+                .unwrap()
+        )
+    };
+    assert_ne!(id(&first), id(&other));
+}
