@@ -9,14 +9,15 @@ use compliance_core::{
     AgentProfile, AuditEntry, ConnectorConfig, Metadata, Outcome, PolicyRule, PolicySpec, RuleType,
     Verdict,
 };
-use compliance_http::v1::packages::{PackageView, render_pdf};
+use compliance_http::v1::packages::{PackageView, attest};
+use compliance_http::{ApiError, AppState};
 use compliance_store::agents;
 use compliance_store::connectors::{self, NewConnector};
 use compliance_store::events::{self, NewEvent};
 use compliance_store::generation::generate;
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
-use compliance_store::{Role, Store, StoreError, TenantConn, orgs, policies};
+use compliance_store::{Role, Store, StoreError, TenantConn, policies};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -35,11 +36,13 @@ pub struct Demo {
     pub package: PackageRecord,
     pub json: PathBuf,
     pub pdf: PathBuf,
+    pub attestation: PathBuf,
 }
 
 /// Seeds the demo org once (later runs reuse it and its token), generates a new package
 /// version, writes it.
-pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
+pub async fn run(state: &AppState, data_dir: &Path) -> Result<Demo, String> {
+    let store = &state.store;
     let dir = data_dir.join("demo");
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -51,40 +54,51 @@ pub async fn run(store: &Store, data_dir: &Path) -> Result<Demo, String> {
         .await
         .map_err(|e| e.to_string())?;
     let token = admin_token(store, org.id, &dir.join(TOKEN_FILE)).await?;
-    let mut conn = store.tenant(org.id).await.map_err(|e| e.to_string())?;
-    let seeded = async {
-        let agent = match agents::list(&mut conn, 1000, 0)
-            .await?
-            .0
-            .into_iter()
-            .find(|a| a.profile.name == AGENT)
-        {
-            Some(existing) => existing.profile.id,
-            None => seed(&mut conn).await?,
-        };
-        let package = generate(&mut conn, agent, token.id, OffsetDateTime::now_utc()).await?;
-        let org = orgs::current(&mut conn).await?;
-        Ok::<_, StoreError>((agent, package, org))
-    }
-    .await;
-    let (agent, package, org) = conn.end(seeded).await.map_err(|e| e.to_string())?;
+    let seeded = store
+        .transact(org.id, async |conn| {
+            let agent = match agents::list(conn, 1000, 0)
+                .await?
+                .0
+                .into_iter()
+                .find(|a| a.profile.name == AGENT)
+            {
+                Some(existing) => existing.profile.id,
+                None => seed(conn).await?,
+            };
+            let package = generate(conn, agent, token.id, OffsetDateTime::now_utc()).await?;
+            Ok::<_, ApiError>((agent, package))
+        })
+        .await;
+    let (agent, package) = seeded.map_err(|e| e.message)?;
+    // Attested as POST /v1/compliance attests: its PDF rendered, kept and signed for.
+    let attested = attest(state, &package).await.map_err(|e| e.message)?;
 
-    let json_path = dir.join(format!("compliance-{AGENT}-v{}.json", package.version));
-    let pdf_path = dir.join(format!("compliance-{AGENT}-v{}.pdf", package.version));
+    let stem = dir.join(format!("compliance-{AGENT}-v{}", package.version));
+    let json_path = stem.with_extension("json");
+    let pdf_path = stem.with_extension("pdf");
+    let attestation_path = stem.with_extension("attestation.json");
     // The very shape GET /v1/compliance/{id} answers.
-    let view = PackageView::of(&package).map_err(|e| e.to_string())?;
-    let body = serde_json::to_vec_pretty(&view).map_err(|e| e.to_string())?;
-    std::fs::write(&json_path, body)
-        .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
-    let pdf = render_pdf(&org.name, &package).map_err(|e| e.to_string())?;
-    std::fs::write(&pdf_path, pdf)
-        .map_err(|e| format!("cannot write {}: {e}", pdf_path.display()))?;
+    let view = PackageView::of(&package).map_err(|e| e.message)?;
+    for (path, bytes) in [
+        (
+            &json_path,
+            serde_json::to_vec_pretty(&view).map_err(|e| e.to_string())?,
+        ),
+        (&pdf_path, attested.pdf),
+        (
+            &attestation_path,
+            serde_json::to_vec_pretty(&attested.envelope).map_err(|e| e.to_string())?,
+        ),
+    ] {
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     Ok(Demo {
         token: token.secret,
         agent,
         package,
         json: json_path,
         pdf: pdf_path,
+        attestation: attestation_path,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod database;
 mod demo;
+mod key_sealing;
 mod private_file;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use actix_web::middleware::from_fn;
+use actix_web::web;
 use clap::{Parser, Subcommand};
 use compliance_http::paging::PAGE_TOKEN_SECRET;
 use compliance_http::{
@@ -35,6 +37,10 @@ struct Cli {
     /// An existing PostgreSQL to use instead of the embedded one.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// The file holding the key that seals the orgs' signing keys (made if missing); keep it
+    /// outside the database and its backups. Default: `<data dir>/key-sealing-key`.
+    #[arg(long, env = "COMPLIANCE_KEY_SEALING_KEY_FILE", global = true)]
+    key_sealing_key_file: Option<PathBuf>,
     /// The address to serve on.
     #[arg(
         long,
@@ -104,21 +110,40 @@ async fn run(cli: Cli) -> Result<(), String> {
     let supervisor = matches!(command, Command::Serve | Command::Demo)
         .then(|| database.supervise())
         .flatten();
+    let key_sealing_key = || {
+        let path = cli
+            .key_sealing_key_file
+            .clone()
+            .unwrap_or_else(|| cli.data_dir.join("key-sealing-key"));
+        key_sealing::load_or_create(&path)
+    };
     match command {
-        Command::Serve => serve(&cli.data_dir, cli.listen, store, database.url()).await?,
+        Command::Serve => {
+            let state = state(store, key_sealing_key()?).await?;
+            serve(&cli.data_dir, cli.listen, state, database.url()).await?;
+        }
         Command::Migrate => eprintln!("migrations applied"),
         Command::Demo => {
             // The first start's admin token comes first, so `var/admin-token` exists either way.
             database::first_admin_token(&store, &cli.data_dir).await?;
-            let demo = demo::run(&store, &cli.data_dir).await?;
+            let state = state(store, key_sealing_key()?).await?;
+            let demo = demo::run(&state, &cli.data_dir).await?;
             banner(&demo, cli.listen);
-            serve(&cli.data_dir, cli.listen, store, database.url()).await?;
+            serve(&cli.data_dir, cli.listen, state, database.url()).await?;
         }
         Command::Token(TokenCommand::Create { org, role }) => {
             let org = store
                 .ensure_organization(&org)
                 .await
                 .map_err(|e| e.to_string())?;
+            // The org's signing key is made with it (its first package would make it otherwise).
+            let seal = compliance_store::signing::KeySeal::new(&key_sealing_key()?);
+            store
+                .transact(org.id, async |conn| {
+                    compliance_store::signing::active(conn, &seal).await
+                })
+                .await
+                .map_err(|e| format!("cannot make the org's signing key: {e}"))?;
             let token = store
                 .issue_token(org.id, role)
                 .await
@@ -153,6 +178,10 @@ fn banner(demo: &demo::Demo, listen: SocketAddr) {
     println!("  content SHA-256 {}", package.content_sha256);
     println!("  JSON: {}", demo.json.display());
     println!("  PDF:  {}", demo.pdf.display());
+    println!(
+        "  signed attestation (DSSE): {}",
+        demo.attestation.display()
+    );
     println!();
     println!("Try it (admin token for org \"demo\"):");
     println!("  export TOKEN={} BASE={base}", demo.token);
@@ -176,6 +205,11 @@ fn banner(demo: &demo::Demo, listen: SocketAddr) {
         "  curl -s \"$BASE/archivist/v1/compliance/assets/{}\" -H \"Authorization: Bearer $TOKEN\"",
         demo.agent
     );
+    println!(
+        "  curl -s $BASE/v1/compliance/{}/attestation -H \"Authorization: Bearer $TOKEN\"",
+        package.id
+    );
+    println!("  curl -s $BASE/v1/keys -H \"Authorization: Bearer $TOKEN\"");
     println!("Every call is described at $BASE/openapi.json, to try in a browser at $BASE/docs/");
     println!();
 }
@@ -195,21 +229,25 @@ async fn purge_idempotency_keys(store: Store) {
     }
 }
 
+/// What every handler shares: the store, the page-token key, the key-sealing key.
+async fn state(store: Store, key_sealing_key: [u8; 32]) -> Result<web::Data<AppState>, String> {
+    let page_key = store
+        .server_secret(PAGE_TOKEN_SECRET)
+        .await
+        .map_err(|e| format!("cannot read the page-token key: {e}"))?;
+    Ok(AppState::new(store, page_key, key_sealing_key))
+}
+
 /// Serves on `listen`; `owner_url` is the database URL the store was opened with, for the
 /// revocation listener's own connection.
 async fn serve(
     data_dir: &std::path::Path,
     listen: SocketAddr,
-    store: Store,
+    state: web::Data<AppState>,
     owner_url: &str,
 ) -> Result<(), String> {
-    database::first_admin_token(&store, data_dir).await?;
-    actix_web::rt::spawn(purge_idempotency_keys(store.clone()));
-    let page_key = store
-        .server_secret(PAGE_TOKEN_SECRET)
-        .await
-        .map_err(|e| format!("cannot read the page-token key: {e}"))?;
-    let state = AppState::new(store, page_key);
+    database::first_admin_token(&state.store, data_dir).await?;
+    actix_web::rt::spawn(purge_idempotency_keys(state.store.clone()));
     let revocations = actix_web::rt::spawn(follow_revocations(state.clone(), owner_url.to_owned()));
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()

@@ -295,8 +295,21 @@ fn demo_writes_its_package_and_pdf_then_serves_them() {
         .collect();
     let json = written
         .iter()
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && !p.to_string_lossy().ends_with(".attestation.json")
+        })
         .unwrap_or_else(|| panic!("no package JSON in {written:?}"));
+    let attestation = written
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(".attestation.json"))
+        .unwrap_or_else(|| panic!("no attestation in {written:?}"));
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(attestation).unwrap()).unwrap();
+    assert_eq!(
+        envelope["payloadType"], "application/vnd.in-toto+json",
+        "{envelope}"
+    );
     let package: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
     assert_eq!(
         package["content_sha256"].as_str().map(str::len),

@@ -119,6 +119,31 @@ mod tests {
         );
     }
 
+    /// The DSSE protocol's test key and its securesystemslib key id, signature and JWK, as
+    /// pyca/cryptography computes them (DER: securesystemslib and in-toto verify DER only).
+    #[test]
+    fn the_protocols_test_key_signs_as_securesystemslib_expects() {
+        let secret: [u8; 32] =
+            hex::decode("d73ec437fd6346e3619c5ebfdfff0f6916804955ad32ac9ac492b0ede1f6ffb7")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let key = SecretKey::from_random(&secret).unwrap();
+        let public = key.public();
+        assert_eq!(
+            public.key_id(),
+            "2f9c4662c9410d724be73522fa0dd06be3e17ce4c9b055b2f196737557650ec2"
+        );
+        let sig = key.sign(&pae("http://example.com/HelloWorld", b"hello world"));
+        assert_eq!(
+            STANDARD.encode(sig),
+            "MEQCIANyarEBrVbCdjtsaqyOSHJ14qeRk6CdxfhZ2fjvPEo7AiBR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="
+        );
+        let jwk = public.jwk();
+        assert_eq!(jwk.x, "Z805D3eqNZywjCI19lInBJOp7YMrCrzAH3CVTAOQ0jg");
+        assert_eq!(jwk.y, "DHgr1U4mkSWkT0Qzr_FDLOlOErynOqZ6yAzqEmCN33Q");
+    }
+
     #[test]
     fn an_envelope_verifies_with_its_key_only_and_not_once_altered() {
         let envelope = Envelope::sign(&statement(), &key(7)).unwrap();

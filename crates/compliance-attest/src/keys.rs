@@ -1,6 +1,8 @@
 //! An org's signing key: ECDSA over NIST P-256 with SHA-256 (FIPS 186-5), by RustCrypto's p256.
 //! Published as PEM (SubjectPublicKeyInfo, RFC 5280 and 7468) and as a JWK (RFC 7517/7518), and
-//! named by its key id: the lower-case hex SHA-256 of the SubjectPublicKeyInfo's DER.
+//! named by its key id as securesystemslib names it (`compute_default_keyid`): the lower-case hex
+//! SHA-256 of the OLPC canonical JSON of `{"keytype": "ecdsa", "keyval": {"public": <PEM>},
+//! "scheme": "ecdsa-sha2-nistp256"}`, so `SSlibKey.from_crypto(...)` finds the same id.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +14,9 @@ use p256::pkcs8::{
 use serde::{Deserialize, Serialize};
 
 use crate::{AttestError, digest};
+
+/// The signature scheme, as securesystemslib names it.
+pub const SCHEME: &str = "ecdsa-sha2-nistp256";
 
 /// A private key. Its bytes leave only as PKCS#8 DER, to be sealed before they are stored.
 #[derive(Clone)]
@@ -69,9 +74,9 @@ pub struct Jwk {
     pub x: String,
     pub y: String,
     pub kid: String,
+    /// `sig`. No `alg`: JWS's ES256 is raw r‖s, while these keys sign DSSE in DER.
     #[serde(rename = "use")]
     pub use_: String,
-    pub alg: String,
 }
 
 impl PublicKey {
@@ -101,9 +106,14 @@ impl PublicKey {
         self.0.to_public_key_pem(LineEnding::LF).unwrap_or_default()
     }
 
-    /// The lower-case hex SHA-256 of the SubjectPublicKeyInfo DER.
+    /// securesystemslib's key id (see the module's documentation). The PEM holds neither `"`
+    /// nor `\\`, the only characters OLPC canonical JSON escapes, so it goes in as it is.
     pub fn key_id(&self) -> String {
-        digest(&self.spki_der())
+        let key = format!(
+            "{{\"keytype\":\"ecdsa\",\"keyval\":{{\"public\":\"{}\"}},\"scheme\":\"{SCHEME}\"}}",
+            self.to_pem()
+        );
+        digest(key.as_bytes())
     }
 
     pub fn jwk(&self) -> Jwk {
@@ -117,7 +127,6 @@ impl PublicKey {
             y: coordinate(point.y()),
             kid: self.key_id(),
             use_: "sig".to_owned(),
-            alg: "ES256".to_owned(),
         }
     }
 

@@ -15,7 +15,7 @@ mod statement;
 
 pub use canonical::{canonical, digest};
 pub use envelope::{Envelope, PAYLOAD_TYPE, Signature, pae};
-pub use keys::{Jwk, PublicKey, SecretKey};
+pub use keys::{Jwk, PublicKey, SCHEME, SecretKey};
 pub use statement::{PREDICATE_TYPE, PackagePredicate, STATEMENT_TYPE, Statement, Subject};
 
 /// Why an attestation could not be made or does not verify.

@@ -46,22 +46,31 @@ pub struct AppState {
     /// PDF renders allowed at once: one fewer than the cores (at least one), so renders leave a
     /// core to every other request.
     pub renders: tokio::sync::Semaphore,
+    /// Seals and opens the orgs' signing keys, under the key kept outside the database.
+    pub key_seal: compliance_store::signing::KeySeal,
 }
 
 impl AppState {
-    /// `page_key` is `store.server_secret(paging::PAGE_TOKEN_SECRET)`, fetched once at start.
-    pub fn new(store: Store, page_key: [u8; 32]) -> web::Data<Self> {
-        Self::with_tokens(store, page_key, TokenCache::default())
+    /// `page_key` is `store.server_secret(paging::PAGE_TOKEN_SECRET)`, fetched once at start;
+    /// `key_sealing_key` seals the orgs' signing keys, and is never stored in the database.
+    pub fn new(store: Store, page_key: [u8; 32], key_sealing_key: [u8; 32]) -> web::Data<Self> {
+        Self::with_tokens(store, page_key, key_sealing_key, TokenCache::default())
     }
 
     /// As [`AppState::new`], with a token cache of the caller's (tests choose its lifetime).
-    pub fn with_tokens(store: Store, page_key: [u8; 32], tokens: TokenCache) -> web::Data<Self> {
+    pub fn with_tokens(
+        store: Store,
+        page_key: [u8; 32],
+        key_sealing_key: [u8; 32],
+        tokens: TokenCache,
+    ) -> web::Data<Self> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         web::Data::new(Self {
             store,
             tokens,
             page_tokens: paging::PageTokens::new(page_key),
             renders: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
+            key_seal: compliance_store::signing::KeySeal::new(&key_sealing_key),
         })
     }
 }

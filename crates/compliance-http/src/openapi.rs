@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::archivist::{assets, compliance, compliance_policies, events};
-use crate::v1::{agents, audit, connectors, packages, rules};
+use crate::v1::{agents, audit, connectors, keys, packages, rules};
 
 /// The description: every operation, its parameters, bodies and answers.
 #[derive(Debug, OpenApi)]
@@ -36,6 +36,7 @@ use crate::v1::{agents, audit, connectors, packages, rules};
         rules::create, rules::list,
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
+        packages::attestation, keys::list,
     ),
     components(schemas(crate::ErrorBody)),
     modifiers(&Security, &Errors),
@@ -395,4 +396,44 @@ pub mod schema {
     }
 
     impl ToSchema for Policy {}
+
+    /// A DSSE envelope (secure-systems-lab/dsse, envelope.md).
+    #[derive(Debug)]
+    pub struct DsseEnvelope;
+
+    impl PartialSchema for DsseEnvelope {
+        fn schema() -> RefOr<Schema> {
+            let text = || ObjectBuilder::new().schema_type(Type::String);
+            ObjectBuilder::new()
+                .property(
+                    "payload",
+                    text().description(Some("The in-toto statement (RFC 8785), base64")),
+                )
+                .property(
+                    "payloadType",
+                    text().description(Some("application/vnd.in-toto+json")),
+                )
+                .property(
+                    "signatures",
+                    ArrayBuilder::new().items(
+                        ObjectBuilder::new()
+                            .property("keyid", text())
+                            .property(
+                                "sig",
+                                text().description(Some(
+                                    "ASN.1 DER ECDSA P-256 signature of the PAE, base64",
+                                )),
+                            )
+                            .required("keyid")
+                            .required("sig"),
+                    ),
+                )
+                .required("payload")
+                .required("payloadType")
+                .required("signatures")
+                .into()
+        }
+    }
+
+    impl ToSchema for DsseEnvelope {}
 }

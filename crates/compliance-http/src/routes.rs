@@ -62,7 +62,7 @@ fn archivist_v2() -> actix_web::Scope {
 
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
-    use crate::v1::{agents, audit, connectors, packages, rules};
+    use crate::v1::{agents, audit, connectors, keys, packages, rules};
     web::scope("/v1")
         .service(resource!("/agents", post => agents::create, get => agents::list))
         .service(resource!("/agents/{id}", get => agents::read))
@@ -77,6 +77,8 @@ fn v1() -> actix_web::Scope {
         .service(resource!("/compliance", post => packages::create, get => packages::list))
         .service(resource!("/compliance/{id}", get => packages::read))
         .service(resource!("/compliance/{id}/pdf", get => packages::pdf))
+        .service(resource!("/compliance/{id}/attestation", get => packages::attestation))
+        .service(resource!("/keys", get => keys::list))
 }
 
 async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {

@@ -144,6 +144,11 @@ fn finish(pdf: &[u8], package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError
     for key in ["CreationDate", "ModDate"] {
         info.set(key, lopdf::Object::string_literal(date.clone()));
     }
+    // What printpdf does in release builds only, done always: a debug and a release server
+    // write the same bytes.
+    document.prune_objects();
+    document.delete_zero_length_streams();
+    document.renumber_objects();
     document.compress();
     let mut out = Vec::with_capacity(pdf.len() / 2);
     document

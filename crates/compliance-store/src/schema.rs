@@ -172,7 +172,29 @@ diesel::joinable!(compliance_policies -> organizations (org_id));
 diesel::joinable!(idempotency_keys -> organizations (org_id));
 diesel::joinable!(policy_rules -> organizations (org_id));
 
+diesel::table! {
+    signing_keys (org_id, key_id) {
+        org_id -> Uuid,
+        key_id -> Text,
+        public_key -> Bytea,
+        sealed_private_key -> Bytea,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    attestations (package_id) {
+        org_id -> Uuid,
+        package_id -> Uuid,
+        key_id -> Text,
+        envelope -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    attestations,
     agents,
     api_tokens,
     assets,
@@ -185,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     package_pdfs,
     policy_rules,
     server_secrets,
+    signing_keys,
 );

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod audit;
 pub mod connectors;
+pub mod keys;
 pub mod packages;
 pub mod rules;
 

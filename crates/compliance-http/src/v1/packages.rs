@@ -4,10 +4,11 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::web::{self, Json, Path, Query};
+use compliance_attest::{Envelope, PackagePredicate, Statement, Subject, canonical, digest};
 use compliance_core::package::{ControlMappings, ExecutionGraph, PackageContent};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::{self, ChainStatus, PackageRecord};
-use compliance_store::{agents, orgs, pdfs};
+use compliance_store::{agents, attestations, orgs, pdfs, signing};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -48,6 +49,15 @@ pub struct PackageHeader {
     pub content_sha256: String,
     /// The previous version's `content_sha256`; empty for version 1.
     pub previous_sha256: String,
+}
+
+impl PackageHeader {
+    /// `generated_at` as the JSON writes it.
+    fn generated_at_rfc3339(&self) -> String {
+        self.generated_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
 }
 
 impl From<&PackageRecord> for PackageHeader {
@@ -129,7 +139,7 @@ pub struct PackageList {
     pub total: i64,
 }
 
-/// Generates the agent's next version.
+/// Generates the agent's next version, with its PDF and its signed attestation.
 #[utoipa::path(post, path = "/v1/compliance", tag = "packages", request_body = GenerateRequest,
     responses((status = 201, description = "Generated", body = PackageView)))]
 pub async fn create(
@@ -137,14 +147,126 @@ pub async fn create(
     body: Body<GenerateRequest>,
 ) -> ApiResult<HttpResponse> {
     let (agent, token) = (body.agent_id, tenant.token());
-    tenant
+    let mut generated = None;
+    let answer = tenant
         .write(&body, async |conn| {
             let package = generate(conn, agent, token, OffsetDateTime::now_utc())
                 .await
                 .or_404("agent")?;
-            Written::created(&PackageView::of(&package)?)
+            let written = Written::created(&PackageView::of(&package)?);
+            generated = Some(package);
+            written
+        })
+        .await?;
+    // Signed before the generation is answered (a replayed answer finds it signed already).
+    if let Some(package) = generated {
+        attest(tenant.state(), &package).await?;
+    }
+    Ok(answer)
+}
+
+/// The package's attestation, made if it has none: its PDF rendered and kept, and a statement
+/// naming the PDF and the package's JSON (RFC 8785) signed with the org's key. Made right after
+/// the generating transaction commits, not inside it: the render would hold the agent's lock
+/// and serialize every generation behind PDF renders. A package whose server stopped in between
+/// is attested on its first request for one; everything signed is deterministic (the PDF's bytes,
+/// RFC 6979 signatures), so racing attesters agree, and the first kept wins.
+pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Attested> {
+    let org = package.org_id;
+    let (kept, org_name, agent_name) = state
+        .store
+        .transact(org, async |conn| {
+            let kept = attestations::get(conn, package.id).await?;
+            let pdf = pdfs::get(conn, package.id).await?;
+            let org_name = orgs::current(conn).await?.name;
+            let agent_name = agents::get(conn, package.agent_id).await?.profile.name;
+            Ok::<_, ApiError>((kept.zip(pdf), org_name, agent_name))
+        })
+        .await?;
+    if let Some((envelope, pdf)) = kept {
+        return Ok(Attested { envelope, pdf });
+    }
+    let view = PackageView::of(package)?;
+    let json = canonical(&view).map_err(internal)?;
+    let pdf = render(state, &org_name, package.clone()).await?;
+    state
+        .store
+        .transact(org, async |conn| {
+            if !pdfs::put(conn, package.id, &pdf).await? {
+                // Kept by a racing download or attester: the same bytes (the render is
+                // deterministic), and those are what the statement must name.
+                let kept = pdfs::get(conn, package.id).await?;
+                if kept.as_deref() != Some(pdf.as_slice()) {
+                    return Err(internal("a kept PDF differs from its render"));
+                }
+            }
+            if let Some(envelope) = attestations::get(conn, package.id).await? {
+                return Ok(Attested {
+                    envelope,
+                    pdf: pdf.clone(),
+                });
+            }
+            let key = signing::active(conn, &state.key_seal).await?;
+            let statement = Statement::package(
+                Subject::sha256(json_name(package), digest(&json)),
+                Subject::sha256(pdf_name(&agent_name, package), digest(&pdf)),
+                PackagePredicate {
+                    org_id: package.org_id.to_string(),
+                    agent_id: package.agent_id.to_string(),
+                    package_id: package.id.to_string(),
+                    version: package.version,
+                    generated_at: view.header.generated_at_rfc3339(),
+                    content_sha256: package.content_sha256.clone(),
+                    previous_sha256: package.previous_sha256.clone(),
+                    controls_covered: view.content.control_mappings.controls_covered.clone(),
+                },
+            );
+            let envelope = Envelope::sign(&statement, &key).map_err(internal)?;
+            attestations::put(conn, package.id, &key.public().key_id(), &envelope).await?;
+            Ok(Attested {
+                envelope,
+                pdf: pdf.clone(),
+            })
         })
         .await
+}
+
+/// A package's attestation, and the PDF it names.
+#[derive(Debug)]
+pub struct Attested {
+    pub envelope: Envelope,
+    pub pdf: Vec<u8>,
+}
+
+/// The name the attestation gives a package's JSON.
+fn json_name(package: &PackageRecord) -> String {
+    format!("compliance-{}.json", package.id)
+}
+
+/// The PDF's file name, as downloads name it.
+fn pdf_name(agent_name: &str, package: &PackageRecord) -> String {
+    format!("compliance-{}-{}.pdf", slug(agent_name), package.id)
+}
+
+/// A failure that is ours, not the caller's.
+fn internal(error: impl std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "attestation failed");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// The package's signed attestation.
+#[utoipa::path(get, path = "/v1/compliance/{id}/attestation", tag = "packages",
+    params(("id" = Uuid, Path, description = "The package's id")),
+    responses((status = 200, description = "The DSSE envelope of the package's in-toto statement",
+        body = crate::openapi::schema::DsseEnvelope)))]
+pub async fn attestation(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<Json<Envelope>> {
+    let id = uuid("package_id", &id)?;
+    let package = tenant
+        .transact(async |conn| packages::get(conn, id).await.or_404("compliance package"))
+        .await?;
+    // A package generated before attestations, or whose server stopped before signing, is
+    // attested now.
+    Ok(Json(attest(tenant.state(), &package).await?.envelope))
 }
 
 /// Packages, of one agent or all, newest first.
@@ -259,25 +381,16 @@ pub async fn pdf(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<HttpRespon
         .body(bytes))
 }
 
-/// Renders the package's PDF, at most [`AppState::renders`] at a time, and keeps it.
+/// Renders the package's PDF, at most [`AppState::renders`] at a time, and keeps it (a package
+/// generated before attestations has no PDF kept yet).
 async fn render_and_keep(
     state: &AppState,
     org_id: Uuid,
     org_name: &str,
     package: PackageRecord,
 ) -> ApiResult<Vec<u8>> {
-    let org_name = org_name.to_owned();
-    // Renders wait their turn here, off the CPU, so downloads cannot starve other requests.
-    let _permit = state
-        .renders
-        .acquire()
-        .await
-        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
     let id = package.id;
-    // Rendering is CPU work: keep it off the async workers.
-    let bytes = web::block(move || render_pdf(&org_name, &package))
-        .await
-        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))??;
+    let bytes = render(state, org_name, package).await?;
     let kept = state
         .store
         .transact(org_id, async |conn| {
@@ -289,6 +402,20 @@ async fn render_and_keep(
         })
         .await?;
     Ok(kept.unwrap_or(bytes))
+}
+
+/// The package's PDF, rendered off the async workers, at most [`AppState::renders`] at a time.
+async fn render(state: &AppState, org_name: &str, package: PackageRecord) -> ApiResult<Vec<u8>> {
+    let org_name = org_name.to_owned();
+    // Renders wait their turn here, off the CPU, so renders cannot starve other requests.
+    let _permit = state
+        .renders
+        .acquire()
+        .await
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
+    web::block(move || render_pdf(&org_name, &package))
+        .await
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?
 }
 
 /// The package's PDF, as the auditor downloads it (and the demo writes it).

@@ -362,40 +362,55 @@ async fn generated(server: &Server, agent: &str) -> Value {
 async fn a_pdf_is_rendered_once_and_its_kept_bytes_are_served() {
     let server = Server::start().await;
     let agent = agent(&server).await;
-    let first = generated(&server, &agent).await;
-    let id = first["id"].as_str().unwrap();
-    // Bytes kept before any download are what every download serves: nothing renders again.
+    let generated = generated(&server, &agent).await;
+    let id = generated["id"].as_str().unwrap();
+    // Rendered and kept when the package was generated (its attestation names it).
     let org = server.db.store.ensure_organization("acme").await.unwrap();
-    let mut conn = server.db.store.tenant(org.id).await.unwrap();
-    let kept = b"%PDF-1.4 kept bytes".to_vec();
-    compliance_store::pdfs::put(&mut conn, id.parse().unwrap(), &kept)
+    let kept = server
+        .db
+        .store
+        .transact(org.id, async |conn| {
+            compliance_store::pdfs::get(conn, id.parse().unwrap()).await
+        })
         .await
-        .unwrap();
-    conn.commit().await.unwrap();
+        .unwrap()
+        .expect("kept at generation");
+    assert!(kept.starts_with(b"%PDF"), "a PDF");
+    // Every download serves the kept bytes: nothing renders again.
     let admin = format!("Bearer {}", server.admin());
     for _ in 0..2 {
         let pdf = server
             .raw_bytes("GET", &format!("/v1/compliance/{id}/pdf"), &admin)
             .await;
-        assert_eq!(pdf, kept);
+        assert!(pdf == kept, "the kept bytes");
     }
-    // A package without kept bytes renders once, keeps them, and serves the same bytes after.
-    let second = generated(&server, &agent).await;
-    let id = second["id"].as_str().unwrap();
-    let path = format!("/v1/compliance/{id}/pdf");
-    let rendered = server.raw_bytes("GET", &path, &admin).await;
-    assert!(rendered.starts_with(b"%PDF"), "a PDF");
-    let mut conn = server.db.store.tenant(org.id).await.unwrap();
-    let stored = compliance_store::pdfs::get(&mut conn, id.parse().unwrap())
+    // A package kept without its PDF (one generated before PDFs were kept at generation)
+    // renders on its first download, keeps the bytes, and serves the same after.
+    let mut owner = AsyncPgConnection::establish(&server.db.url).await.unwrap();
+    owner
+        .batch_execute(&format!(
+            "ALTER TABLE package_pdfs DISABLE TRIGGER package_pdfs_append_only; \
+             DELETE FROM package_pdfs WHERE package_id = '{id}'; \
+             ALTER TABLE package_pdfs ENABLE TRIGGER package_pdfs_append_only;"
+        ))
         .await
         .unwrap();
-    conn.commit().await.unwrap();
-    assert_eq!(
-        stored.as_deref(),
-        Some(rendered.as_slice()),
+    let path = format!("/v1/compliance/{id}/pdf");
+    let rendered = server.raw_bytes("GET", &path, &admin).await;
+    assert!(rendered == kept, "the same bytes, rendered again");
+    let stored = server
+        .db
+        .store
+        .transact(org.id, async |conn| {
+            compliance_store::pdfs::get(conn, id.parse().unwrap()).await
+        })
+        .await
+        .unwrap();
+    assert!(
+        stored.as_deref() == Some(rendered.as_slice()),
         "kept as served"
     );
-    assert_eq!(server.raw_bytes("GET", &path, &admin).await, rendered);
+    assert!(server.raw_bytes("GET", &path, &admin).await == rendered);
 }
 
 #[actix_rt::test]
@@ -430,9 +445,15 @@ async fn the_chain_is_shown_and_a_removed_last_version_is_found() {
     owner
         .batch_execute(&format!(
             "ALTER TABLE compliance_packages DISABLE TRIGGER compliance_packages_append_only; \
-             DELETE FROM compliance_packages WHERE id = '{}'; \
+             ALTER TABLE package_pdfs DISABLE TRIGGER package_pdfs_append_only; \
+             ALTER TABLE attestations DISABLE TRIGGER attestations_append_only; \
+             DELETE FROM attestations WHERE package_id = '{id}'; \
+             DELETE FROM package_pdfs WHERE package_id = '{id}'; \
+             DELETE FROM compliance_packages WHERE id = '{id}'; \
+             ALTER TABLE attestations ENABLE TRIGGER attestations_append_only; \
+             ALTER TABLE package_pdfs ENABLE TRIGGER package_pdfs_append_only; \
              ALTER TABLE compliance_packages ENABLE TRIGGER compliance_packages_append_only;",
-            ids[2]
+            id = ids[2]
         ))
         .await
         .unwrap();

@@ -4,6 +4,7 @@
 mod support;
 
 mod archivist;
+mod attestations;
 mod bad_input;
 mod evidence;
 mod fresh;

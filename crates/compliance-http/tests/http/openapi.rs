@@ -39,6 +39,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/compliance"),
     ("GET", "/v1/compliance/{id}"),
     ("GET", "/v1/compliance/{id}/pdf"),
+    ("GET", "/v1/compliance/{id}/attestation"),
+    ("GET", "/v1/keys"),
 ];
 
 /// The documented operations: method and path template.

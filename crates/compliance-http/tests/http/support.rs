@@ -38,6 +38,9 @@ macro_rules! reply {
     }};
 }
 
+/// The tests' key-sealing key (a server keeps its own outside the database).
+pub const KEY_SEALING_KEY: [u8; 32] = [3; 32];
+
 /// How long a test waits for an answer: generous, so a loaded runner is slow, not failing.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -173,7 +176,7 @@ impl Server {
 /// Serves the app on 127.0.0.1 and an ephemeral port; the base URL.
 pub async fn serve(store: Store) -> String {
     let page_key = store.server_secret(PAGE_TOKEN_SECRET).await.unwrap();
-    serve_state(AppState::new(store, page_key))
+    serve_state(AppState::new(store, page_key, KEY_SEALING_KEY))
 }
 
 /// Serves `state` on 127.0.0.1 and an ephemeral port; the base URL.

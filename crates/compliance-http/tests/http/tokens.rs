@@ -29,7 +29,7 @@ impl Instance {
         let page_key = db.store.server_secret(PAGE_TOKEN_SECRET).await.unwrap();
         // An hour: no entry expires during a test, so only what the cache hears evicts one.
         let tokens = TokenCache::with_ttl(Duration::from_secs(3600));
-        let state = AppState::with_tokens(db.store.clone(), page_key, tokens);
+        let state = AppState::with_tokens(db.store.clone(), page_key, KEY_SEALING_KEY, tokens);
         actix_rt::spawn(follow_revocations(state.clone(), listen_url.to_owned()));
         let base = serve_state(state.clone());
         let instance = Self {

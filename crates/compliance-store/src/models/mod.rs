@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod assets;
+pub mod attestations;
 pub mod compliance;
 pub mod connectors;
 pub mod events;
@@ -15,6 +16,7 @@ pub mod policies;
 pub mod revocations;
 pub mod rules;
 pub mod secrets;
+pub mod signing;
 
 pub use orgs::{IssuedToken, Organization, Principal, Role};
 

@@ -125,7 +125,7 @@ async fn the_evidence_tables_cannot_be_truncated_even_by_the_owner_or_through_a_
             "{table}: BEFORE TRUNCATE FOR EACH STATEMENT, ALWAYS"
         );
     }
-    // Referenced by package_pdfs, so PostgreSQL refuses this before any trigger runs.
+    // Referenced by package_pdfs and attestations, so PostgreSQL refuses this before any trigger runs.
     let error = try_sql(&mut conn, "TRUNCATE compliance_packages")
         .await
         .unwrap_err();
@@ -134,7 +134,9 @@ async fn the_evidence_tables_cannot_be_truncated_even_by_the_owner_or_through_a_
     let truncations = [
         "TRUNCATE events",
         "TRUNCATE package_pdfs",
-        "TRUNCATE compliance_packages, package_pdfs",
+        "TRUNCATE compliance_packages, package_pdfs, attestations",
+        "TRUNCATE attestations",
+        "TRUNCATE signing_keys CASCADE",
         "TRUNCATE events CASCADE",
         "TRUNCATE compliance_packages CASCADE",
         "TRUNCATE package_pdfs CASCADE",

@@ -1,0 +1,3 @@
+DROP TABLE attestations;
+DROP TABLE signing_keys;
+DROP FUNCTION signing_keys_retire_only();
