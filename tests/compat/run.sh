@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The DataTrails SDK (datatrails-archivist 0.33.2) against our server, unchanged: a virtualenv
 # under target/, the server on its embedded database in a temporary data directory, then
-# test_sdk.py drives all five policy types end to end.
+# test_sdk.py drives all five policy types end to end. Then, in a virtualenv of their own, the
+# in-toto and securesystemslib packages judge our package attestations (test_attestations.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -12,6 +13,14 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if ! "$venv/bin/python" -c 'import archivist' 2>/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'datatrails-archivist==0.33.2'
+fi
+attest_venv="$root/target/attest-venv"
+if [ ! -x "$attest_venv/bin/python" ]; then
+    python3 -m venv "$attest_venv"
+fi
+if ! "$attest_venv/bin/python" -c 'import in_toto, securesystemslib, rfc8785' 2>/dev/null; then
+    "$attest_venv/bin/pip" install --quiet --disable-pip-version-check \
+        'in-toto==3.1.0' 'securesystemslib[crypto]==1.6.0' 'rfc8785==0.1.4'
 fi
 
 cargo build --quiet -p compliance-server
@@ -43,3 +52,5 @@ done
 
 COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
     "$venv/bin/python" "$root/tests/compat/test_sdk.py"
+COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
+    "$attest_venv/bin/python" "$root/tests/compat/test_attestations.py"

@@ -1,0 +1,97 @@
+"""Our package attestations judged by tools we did not write: the in-toto and securesystemslib
+packages verify the DSSE envelope with the key GET /v1/keys publishes, securesystemslib derives
+the same key id, rfc8785 (Trail of Bits) finds the JSON subject's canonical bytes, and a tampered
+payload or another key fails in both."""
+
+import base64
+import copy
+import hashlib
+import json
+import os
+import sys
+import urllib.request
+
+import rfc8785
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from in_toto.models.metadata import Metadata
+from securesystemslib.dsse import Envelope
+from securesystemslib.signer import SSlibKey
+
+BASE = os.environ["COMPLIANCE_URL"]
+TOKEN = os.environ["COMPLIANCE_TOKEN"]
+checks = {"passed": 0, "failed": 0}
+
+
+def call(method, path, body=None, raw=False):
+    request = urllib.request.Request(
+        BASE + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        data = response.read()
+        return data if raw else json.loads(data)
+
+
+def check(name, condition):
+    checks["passed" if condition else "failed"] += 1
+    print(("ok   " if condition else "FAIL ") + name)
+
+
+def verifies(envelope, key):
+    """Whether both libraries accept the envelope under the key (each on its own copy)."""
+    results = []
+    try:
+        Metadata.from_dict(copy.deepcopy(envelope)).verify_signature(
+            dict(key.to_dict(), keyid=key.keyid))
+        results.append(True)
+    except Exception:
+        results.append(False)
+    try:
+        Envelope.from_dict(copy.deepcopy(envelope)).verify([key], 1)
+        results.append(True)
+    except Exception:
+        results.append(False)
+    return results
+
+
+agent = call("POST", "/v1/agents", {"name": "attested-agent"})["id"]
+call("POST", "/v1/audit", {"agent_id": agent, "action_type": "connector.called", "connector": "jira",
+                           "policy_verdict": "PERMIT", "status": "success", "metadata": {"risk": 0.25}})
+package = call("POST", "/v1/compliance", {"agent_id": agent})
+envelope = call("GET", f"/v1/compliance/{package['id']}/attestation")
+published = call("GET", "/v1/keys")["keys"][0]
+key = SSlibKey.from_crypto(serialization.load_pem_public_key(published["pem"].encode()))
+
+check("securesystemslib derives the published key id", key.keyid == published["key_id"])
+check("the envelope names that key", envelope["signatures"][0]["keyid"] == key.keyid)
+check("in-toto and securesystemslib verify the envelope", verifies(envelope, key) == [True, True])
+
+payload = base64.b64decode(envelope["payload"])
+statement = json.loads(payload)
+check("the payload is an in-toto Statement v1", statement["_type"] == "https://in-toto.io/Statement/v1")
+check("the payload is in RFC 8785 form", rfc8785.dumps(statement) == payload)
+read = call("GET", f"/v1/compliance/{package['id']}")
+read.pop("chain")
+json_digest = hashlib.sha256(rfc8785.dumps(read)).hexdigest()
+check("the JSON subject is the package's RFC 8785 digest",
+      statement["subject"][0]["digest"]["sha256"] == json_digest)
+pdf = call("GET", f"/v1/compliance/{package['id']}/pdf", raw=True)
+check("the PDF subject is the downloaded PDF's digest",
+      statement["subject"][1]["digest"]["sha256"] == hashlib.sha256(pdf).hexdigest())
+check("the predicate names the version's seal",
+      statement["predicate"]["content_sha256"] == package["content_sha256"])
+
+tampered = copy.deepcopy(envelope)
+statement["predicate"]["version"] += 1
+tampered["payload"] = base64.b64encode(rfc8785.dumps(statement)).decode()
+check("a tampered payload fails in both", verifies(tampered, key) == [False, False])
+other = SSlibKey.from_crypto(ec.generate_private_key(ec.SECP256R1()).public_key())
+relabelled = copy.deepcopy(envelope)
+relabelled["signatures"][0]["keyid"] = other.keyid
+check("another key fails in both", verifies(relabelled, other) == [False, False])
+
+print(f"attestations: {checks['passed']} passed, {checks['failed']} failed")
+sys.exit(1 if checks["failed"] else 0)
