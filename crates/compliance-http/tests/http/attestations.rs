@@ -26,6 +26,15 @@ async fn package(server: &Server, token: &str, name: &str) -> Value {
     generated.body
 }
 
+/// The package's envelope, as an admin of acme reads it.
+async fn envelope_of(server: &Server, id: &str) -> Envelope {
+    let reply = server
+        .get(&format!("/v1/compliance/{id}/attestation"), server.admin())
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    serde_json::from_value(reply.body).unwrap()
+}
+
 fn key_of(keys: &Value, key_id: &str) -> PublicKey {
     let key = keys["keys"]
         .as_array()
@@ -118,13 +127,7 @@ async fn keys_are_the_orgs_own_and_another_orgs_attestation_is_404() {
         .await
         .assert_error(404, 5, "compliance package not found");
     // An acme envelope does not verify with globex's key.
-    let envelope: Envelope = serde_json::from_value(
-        server
-            .get(&format!("/v1/compliance/{id}/attestation"), server.admin())
-            .await
-            .body,
-    )
-    .unwrap();
+    let envelope = envelope_of(&server, id).await;
     let globex_key = PublicKey::from_pem(globex_keys["keys"][0]["pem"].as_str().unwrap()).unwrap();
     assert!(envelope.verify(&globex_key).is_err());
 }
@@ -212,13 +215,7 @@ async fn a_rotated_key_stays_published_and_old_attestations_still_verify() {
     assert!(listed[1]["retired_at"].is_string(), "{keys}");
     for (package, key) in [(&first, &listed[1]), (&second, &listed[0])] {
         let id = package["id"].as_str().unwrap();
-        let envelope: Envelope = serde_json::from_value(
-            server
-                .get(&format!("/v1/compliance/{id}/attestation"), server.admin())
-                .await
-                .body,
-        )
-        .unwrap();
+        let envelope = envelope_of(&server, id).await;
         assert_eq!(envelope.signatures[0].keyid, key["key_id"]);
         let statement = envelope
             .verify(&key_of(&keys, key["key_id"].as_str().unwrap()))
@@ -226,19 +223,7 @@ async fn a_rotated_key_stays_published_and_old_attestations_still_verify() {
         assert_eq!(statement.predicate.package_id, id);
     }
     // The second version names the first: the chain, as the attestations tell it.
-    let envelope: Envelope = serde_json::from_value(
-        server
-            .get(
-                &format!(
-                    "/v1/compliance/{}/attestation",
-                    second["id"].as_str().unwrap()
-                ),
-                server.admin(),
-            )
-            .await
-            .body,
-    )
-    .unwrap();
+    let envelope = envelope_of(&server, second["id"].as_str().unwrap()).await;
     let statement = envelope
         .verify(&key_of(&keys, &envelope.signatures[0].keyid))
         .unwrap();
