@@ -23,7 +23,7 @@ if ! "$attest_venv/bin/python" -c 'import in_toto, securesystemslib, rfc8785' 2>
         'in-toto==3.1.0' 'securesystemslib[crypto]==1.6.0' 'rfc8785==0.1.4'
 fi
 
-cargo build --quiet -p compliance-server
+cargo build --quiet -p compliance-server -p compliance-verify
 data=$(mktemp -d /tmp/compliance-compat-XXXXXX)
 # The embedded cluster may run as the postgres account, which must be able to enter here.
 chmod 755 "$data"
@@ -53,4 +53,5 @@ done
 COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
     "$venv/bin/python" "$root/tests/compat/test_sdk.py"
 COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
+    COMPLIANCE_VERIFY="$root/target/debug/compliance-verify" \
     "$attest_venv/bin/python" "$root/tests/compat/test_attestations.py"

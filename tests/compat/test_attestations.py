@@ -93,5 +93,27 @@ relabelled = copy.deepcopy(envelope)
 relabelled["signatures"][0]["keyid"] = other.keyid
 check("another key fails in both", verifies(relabelled, other) == [False, False])
 
+# Our own offline verifier on the files as an auditor downloads them, whole and with one byte
+# of the PDF changed.
+import subprocess
+import tempfile
+
+with tempfile.TemporaryDirectory() as folder:
+    stem = os.path.join(folder, "compliance-attested-agent-v1")
+    with open(stem + ".json", "w") as f:
+        json.dump(call("GET", f"/v1/compliance/{package['id']}"), f, indent=2)
+    with open(stem + ".pdf", "wb") as f:
+        f.write(pdf)
+    with open(stem + ".attestation.json", "w") as f:
+        json.dump(envelope, f)
+    with open(os.path.join(folder, "keys.json"), "w") as f:
+        json.dump(call("GET", "/v1/keys"), f)
+    verifier = [os.environ["COMPLIANCE_VERIFY"], "--keys", os.path.join(folder, "keys.json"), stem]
+    check("compliance-verify passes the downloaded files", subprocess.run(verifier).returncode == 0)
+    with open(stem + ".pdf", "wb") as f:
+        f.write(pdf[:100] + bytes([pdf[100] ^ 1]) + pdf[101:])
+    check("compliance-verify fails them with one PDF byte changed",
+          subprocess.run(verifier, stdout=subprocess.DEVNULL).returncode == 1)
+
 print(f"attestations: {checks['passed']} passed, {checks['failed']} failed")
 sys.exit(1 if checks["failed"] else 0)
