@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::archivist::{assets, compliance, compliance_policies, events};
-use crate::v1::{agents, audit, connectors, keys, packages, rules};
+use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
 
 /// The description: every operation, its parameters, bodies and answers.
 #[derive(Debug, OpenApi)]
@@ -36,7 +36,7 @@ use crate::v1::{agents, audit, connectors, keys, packages, rules};
         rules::create, rules::list,
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
-        packages::attestation, keys::list,
+        packages::attestation, oscal::read, keys::list,
     ),
     components(schemas(crate::ErrorBody)),
     modifiers(&Security, &Errors),
@@ -436,4 +436,23 @@ pub mod schema {
     }
 
     impl ToSchema for DsseEnvelope {}
+
+    /// An OSCAL assessment-results document, as NIST's schema for the version it names defines.
+    #[derive(Debug)]
+    pub struct Oscal;
+
+    impl PartialSchema for Oscal {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("assessment-results", ObjectBuilder::new().schema_type(Type::Object))
+                .required("assessment-results")
+                .description(Some(
+                    "NIST OSCAL 1.2.3 assessment-results (http://csrc.nist.gov/ns/oscal/1.2.3/oscal-ar-schema.json)",
+                ))
+                .into()
+        }
+    }
+
+    impl ToSchema for Oscal {}
 }

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod audit;
 pub mod connectors;
 pub mod keys;
+pub mod oscal;
 pub mod packages;
 pub mod rules;
 

@@ -53,7 +53,7 @@ pub struct PackageHeader {
 
 impl PackageHeader {
     /// `generated_at` as the JSON writes it.
-    fn generated_at_rfc3339(&self) -> String {
+    pub(crate) fn generated_at_rfc3339(&self) -> String {
         self.generated_at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()

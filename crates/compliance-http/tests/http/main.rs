@@ -11,6 +11,7 @@ mod fresh;
 mod idempotency;
 mod limits;
 mod openapi;
+mod oscal;
 mod packages;
 mod page_tokens;
 mod permissions;

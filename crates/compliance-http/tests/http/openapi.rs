@@ -40,6 +40,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/compliance/{id}"),
     ("GET", "/v1/compliance/{id}/pdf"),
     ("GET", "/v1/compliance/{id}/attestation"),
+    ("GET", "/v1/compliance/{id}/oscal"),
     ("GET", "/v1/keys"),
 ];
 
