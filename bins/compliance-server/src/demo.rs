@@ -17,7 +17,7 @@ use compliance_store::events::{self, NewEvent};
 use compliance_store::generation::generate;
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
-use compliance_store::{Role, Store, StoreError, TenantConn, policies};
+use compliance_store::{Role, Store, StoreError, TenantConn, pdfs, policies};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -71,7 +71,12 @@ pub async fn run(state: &AppState, data_dir: &Path) -> Result<Demo, String> {
         .await;
     let (agent, package) = seeded.map_err(|e| e.message)?;
     // Attested as POST /v1/compliance attests: its PDF rendered, kept and signed for.
-    let attested = attest(state, &package).await.map_err(|e| e.message)?;
+    let envelope = attest(state, &package).await.map_err(|e| e.message)?;
+    let pdf = store
+        .transact(org.id, async |conn| pdfs::get(conn, package.id).await)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the package's PDF was not kept")?;
 
     let stem = dir.join(format!("compliance-{AGENT}-v{}", package.version));
     let json_path = stem.with_extension("json");
@@ -84,10 +89,10 @@ pub async fn run(state: &AppState, data_dir: &Path) -> Result<Demo, String> {
             &json_path,
             serde_json::to_vec_pretty(&view).map_err(|e| e.to_string())?,
         ),
-        (&pdf_path, attested.pdf),
+        (&pdf_path, pdf),
         (
             &attestation_path,
-            serde_json::to_vec_pretty(&attested.envelope).map_err(|e| e.to_string())?,
+            serde_json::to_vec_pretty(&envelope).map_err(|e| e.to_string())?,
         ),
     ] {
         std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

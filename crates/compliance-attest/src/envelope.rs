@@ -77,9 +77,21 @@ impl Envelope {
         if !verified {
             return Err(AttestError::BadSignature(key_id));
         }
-        serde_json::from_slice(&payload)
-            .map_err(|e| AttestError::Envelope(format!("statement: {e}")))
+        statement(&payload)
     }
+
+    /// The statement the envelope carries, its signature unchecked: for an envelope this
+    /// program signed and kept (an auditor's copy is read through [`Envelope::verify`]).
+    pub fn statement(&self) -> Result<Statement, AttestError> {
+        let payload = STANDARD
+            .decode(&self.payload)
+            .map_err(|e| AttestError::Envelope(format!("payload: {e}")))?;
+        statement(&payload)
+    }
+}
+
+fn statement(payload: &[u8]) -> Result<Statement, AttestError> {
+    serde_json::from_slice(payload).map_err(|e| AttestError::Envelope(format!("statement: {e}")))
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! naming the attestation, the PDF and the JSON by their SHA-256. Every id is a UUID v5 of the
 //! package's id, so the same package is always the same document.
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Json, Path};
-use compliance_attest::{canonical, digest};
+use compliance_attest::digest;
 use compliance_core::package::{ControlMapping, ControlStatus};
 use compliance_store::packages;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use super::packages::{PackageView, attest};
 use crate::permission::Read;
 use crate::request::uuid;
-use crate::{ApiResult, OrNotFound, Tenant};
+use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// The OSCAL version the document follows (and its schema, vendored under tests/schemas/).
 pub const OSCAL_VERSION: &str = "1.2.3";
@@ -166,14 +167,25 @@ pub async fn read(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<Json<Osca
     let package = tenant
         .transact(async |conn| packages::get(conn, id).await.or_404("compliance package"))
         .await?;
-    let attested = attest(tenant.state(), &package).await?;
+    let envelope = attest(tenant.state(), &package).await?;
     let view = PackageView::of(&package)?;
+    // The JSON and the PDF as the statement names them: nothing is read or rendered again.
+    let statement = envelope.statement().map_err(|e| {
+        tracing::error!(error = %e, "a kept attestation does not read");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    })?;
+    let subject = |i: usize| {
+        statement
+            .subject
+            .get(i)
+            .and_then(|s| s.sha256_digest())
+            .unwrap_or_default()
+            .to_owned()
+    };
     let digests = Digests {
-        attestation: digest(&serde_json::to_vec(&attested.envelope).unwrap_or_default()),
-        pdf: digest(&attested.pdf),
-        json: canonical(&view)
-            .map(|json| digest(&json))
-            .unwrap_or_default(),
+        attestation: digest(&serde_json::to_vec(&envelope).unwrap_or_default()),
+        json: subject(0),
+        pdf: subject(1),
     };
     Ok(Json(document(&view, &digests)))
 }

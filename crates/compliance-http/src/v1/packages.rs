@@ -171,21 +171,25 @@ pub async fn create(
 /// and serialize every generation behind PDF renders. A package whose server stopped in between
 /// is attested on its first request for one; everything signed is deterministic (the PDF's bytes,
 /// RFC 6979 signatures), so racing attesters agree, and the first kept wins.
-pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Attested> {
+pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Envelope> {
     let org = package.org_id;
-    let (kept, org_name, agent_name) = state
+    let kept = state
         .store
         .transact(org, async |conn| {
-            let kept = attestations::get(conn, package.id).await?;
-            let pdf = pdfs::get(conn, package.id).await?;
-            let org_name = orgs::current(conn).await?.name;
-            let agent_name = agents::get(conn, package.agent_id).await?.profile.name;
-            Ok::<_, ApiError>((kept.zip(pdf), org_name, agent_name))
+            Ok::<_, ApiError>(attestations::get(conn, package.id).await?)
         })
         .await?;
-    if let Some((envelope, pdf)) = kept {
-        return Ok(Attested { envelope, pdf });
+    if let Some(envelope) = kept {
+        return Ok(envelope);
     }
+    let (org_name, agent_name) = state
+        .store
+        .transact(org, async |conn| {
+            let org_name = orgs::current(conn).await?.name;
+            let agent_name = agents::get(conn, package.agent_id).await?.profile.name;
+            Ok::<_, ApiError>((org_name, agent_name))
+        })
+        .await?;
     let view = PackageView::of(package)?;
     let json = canonical(&view).map_err(internal)?;
     let pdf = render(state, &org_name, package.clone()).await?;
@@ -201,10 +205,7 @@ pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Atte
                 }
             }
             if let Some(envelope) = attestations::get(conn, package.id).await? {
-                return Ok(Attested {
-                    envelope,
-                    pdf: pdf.clone(),
-                });
+                return Ok(envelope);
             }
             let key = signing::active(conn, &state.key_seal).await?;
             let statement = Statement::package(
@@ -223,19 +224,9 @@ pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Atte
             );
             let envelope = Envelope::sign(&statement, &key).map_err(internal)?;
             attestations::put(conn, package.id, &key.public().key_id(), &envelope).await?;
-            Ok(Attested {
-                envelope,
-                pdf: pdf.clone(),
-            })
+            Ok(envelope)
         })
         .await
-}
-
-/// A package's attestation, and the PDF it names.
-#[derive(Debug)]
-pub struct Attested {
-    pub envelope: Envelope,
-    pub pdf: Vec<u8>,
 }
 
 /// The name the attestation gives a package's JSON.
@@ -266,7 +257,7 @@ pub async fn attestation(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<Js
         .await?;
     // A package generated before attestations, or whose server stopped before signing, is
     // attested now.
-    Ok(Json(attest(tenant.state(), &package).await?.envelope))
+    Ok(Json(attest(tenant.state(), &package).await?))
 }
 
 /// Packages, of one agent or all, newest first.
