@@ -5,6 +5,7 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+use compliance_core::package::Framework;
 use compliance_core::{
     AgentProfile, AuditEntry, ConnectorConfig, Metadata, Outcome, PolicyRule, PolicySpec, RuleType,
     Verdict,
@@ -65,7 +66,14 @@ pub async fn run(state: &AppState, data_dir: &Path) -> Result<Demo, String> {
                 Some(existing) => existing.profile.id,
                 None => seed(conn).await?,
             };
-            let package = generate(conn, agent, token.id, OffsetDateTime::now_utc()).await?;
+            let package = generate(
+                conn,
+                agent,
+                token.id,
+                OffsetDateTime::now_utc(),
+                Framework::ALL,
+            )
+            .await?;
             Ok::<_, ApiError>((agent, package))
         })
         .await;

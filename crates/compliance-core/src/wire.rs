@@ -241,7 +241,8 @@ impl TypedFields {
     }
 }
 
-/// Criteria ids such as `CC7.2` or `A1.2`: a letter, then letters, digits and dots.
+/// Criteria ids of any framework, such as `CC7.2`, `A.6.2.8`, `Art.12` or `GOVERN-6.1`: a
+/// capital letter, then letters, digits, dots and hyphens (an OSCAL token, as its control-id).
 fn controls(controls: &[String]) -> Result<Vec<String>, PolicyError> {
     if controls.len() > 64 {
         return Err(PolicyError::new("controls", "at most 64 criteria"));
@@ -251,7 +252,7 @@ fn controls(controls: &[String]) -> Result<Vec<String>, PolicyError> {
             && control.starts_with(|c: char| c.is_ascii_uppercase())
             && control
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.');
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         if !well_formed {
             return Err(PolicyError::new(
                 format!("controls[{i}]"),

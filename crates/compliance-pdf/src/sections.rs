@@ -1,6 +1,6 @@
 //! The PDF's sections, one function each, in the order of the package's JSON.
 
-use compliance_core::package::{Answer, ControlStatus, OpenDrift, PackageContent};
+use compliance_core::package::{Answer, ControlMappings, ControlStatus, OpenDrift, PackageContent};
 use genpdf::elements::{Break, PageBreak};
 use genpdf::style::{Color, Style};
 use genpdf::{Document, Element as _};
@@ -210,7 +210,7 @@ pub(crate) fn sub_processors(
     Ok(())
 }
 
-/// 5. SOC 2 criteria with their status and evidence.
+/// 5. SOC 2 criteria with their status and evidence, then each crosswalk's criteria.
 pub(crate) fn controls(
     doc: &mut Document,
     content: &PackageContent,
@@ -218,10 +218,30 @@ pub(crate) fn controls(
 ) -> Result<(), PdfError> {
     doc.push(PageBreak::new());
     doc.push(heading(p, "5. SOC 2 control mappings"));
-    doc.push(text(p, &content.control_mappings.framework).styled(Style::new().with_font_size(8)));
+    mappings(doc, &content.control_mappings, p)?;
+    for (n, crosswalk) in content.crosswalks.iter().enumerate() {
+        doc.push(Break::new(2));
+        let title = format!("5.{} Crosswalk: {}", n + 1, crosswalk.mappings.framework);
+        doc.push(heading(p, &title));
+        let mut facts = Table::new(p, &[3, 7]);
+        facts.entry(&["Framework id", crosswalk.framework_id.id()])?;
+        facts.entry(&[
+            "Controls covered",
+            &listed(&crosswalk.mappings.controls_covered),
+        ])?;
+        doc.push(facts.layout);
+        doc.push(Break::new(1));
+        mappings(doc, &crosswalk.mappings, p)?;
+    }
+    Ok(())
+}
+
+/// One framework's criteria as a table: id, title, status and evidence.
+fn mappings(doc: &mut Document, mappings: &ControlMappings, p: &Coverage) -> Result<(), PdfError> {
+    doc.push(text(p, &mappings.framework).styled(Style::new().with_font_size(8)));
     let mut controls = Table::new(p, &[2, 5, 3, 8]);
     controls.header(&["Control", "Title", "Status", "Evidence"])?;
-    for c in &content.control_mappings.controls {
+    for c in &mappings.controls {
         let status = match c.status {
             ControlStatus::Covered => "covered",
             ControlStatus::Partial => "partial",

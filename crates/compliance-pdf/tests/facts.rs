@@ -8,9 +8,9 @@ mod packages;
 use std::collections::BTreeMap;
 
 use compliance_core::package::{
-    AgentProfile, Answer, ControlMapping, ControlMappings, ControlStatus, DataFlowDiagram,
-    Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector, OpenDrift, PackageContent,
-    PolicyEvidence, SubProcessor, VsqResponse, VsqResponses,
+    AgentProfile, Answer, ControlMapping, ControlMappings, ControlStatus, Crosswalk,
+    DataFlowDiagram, Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector, OpenDrift,
+    PackageContent, PolicyEvidence, SubProcessor, VsqResponse, VsqResponses,
 };
 use compliance_pdf::{printed, render};
 use time::OffsetDateTime;
@@ -44,6 +44,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
         vsq_responses,
         sub_processors,
         control_mappings,
+        crosswalks,
         compliance_policies,
         drift,
     } = content;
@@ -53,6 +54,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
     facts.extend(questionnaire_facts(vsq_responses));
     facts.extend(sub_processors.iter().flat_map(sub_processor_facts));
     facts.extend(control_facts(control_mappings));
+    facts.extend(crosswalks.iter().flat_map(crosswalk_facts));
     facts.extend(compliance_policies.iter().flat_map(policy_facts));
     facts.extend(drift_facts(drift));
     facts
@@ -244,6 +246,16 @@ fn control_facts(mappings: &ControlMappings) -> Vec<String> {
         };
         facts.extend(row(&[control, title, status, &evidence.join("\n")]));
     }
+    facts
+}
+
+fn crosswalk_facts(crosswalk: &Crosswalk) -> Vec<String> {
+    let Crosswalk {
+        framework_id,
+        mappings,
+    } = crosswalk;
+    let mut facts = row(&["Framework id", framework_id.id()]);
+    facts.extend(control_facts(mappings));
     facts
 }
 

@@ -13,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use compliance_core::AgentProfile;
+use compliance_core::package::Framework;
 use compliance_store::agents;
 use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::figures;
@@ -150,7 +151,9 @@ async fn generation(db: &TestDb, org: Uuid) {
         for _ in 0..RUNS {
             let started = Instant::now();
             let mut conn = db.store.tenant(org).await.unwrap();
-            generate(&mut conn, agent, Uuid::nil(), at).await.unwrap();
+            generate(&mut conn, agent, Uuid::nil(), at, Framework::ALL)
+                .await
+                .unwrap();
             // Rolled back, so every run sees the same trail and makes version 1.
             conn.rollback().await.unwrap();
             generation.push(started.elapsed());

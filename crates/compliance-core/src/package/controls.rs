@@ -33,7 +33,7 @@ pub struct ControlMappings {
 }
 
 /// Covered when `full`, partial when `some`, else not evidenced.
-fn status(full: bool, some: bool) -> ControlStatus {
+pub(super) fn status(full: bool, some: bool) -> ControlStatus {
     if full {
         ControlStatus::Covered
     } else if some {
@@ -44,16 +44,19 @@ fn status(full: bool, some: bool) -> ControlStatus {
 }
 
 /// What the figures say about one criterion, before the compliance policies are heard.
-struct Judgement {
-    status: ControlStatus,
-    evidence: Vec<String>,
+pub(super) struct Judgement {
+    pub status: ControlStatus,
+    pub evidence: Vec<String>,
 }
 
-/// One SOC 2 criterion of the table in `docs/packages.md`: its id, its title, and its rule.
-struct Criterion {
-    control: &'static str,
-    title: &'static str,
-    judge: fn(&Facts<'_>, &[PolicyEvidence]) -> Judgement,
+/// A rule of `docs/packages.md`: what the figures say about a criterion.
+pub(super) type Rule = fn(&Facts<'_>, &[PolicyEvidence]) -> Judgement;
+
+/// One criterion of a table in `docs/packages.md`: its id, its title, and its rule.
+pub(super) struct Criterion {
+    pub control: &'static str,
+    pub title: &'static str,
+    pub judge: Rule,
 }
 
 /// The criteria in catalogue order, the order the package lists them in.
@@ -115,14 +118,29 @@ const CRITERIA: [Criterion; 11] = [
     },
 ];
 
-/// The criteria of [`CRITERIA`] judged in order, and those covered.
+/// The SOC 2 criteria of [`CRITERIA`] judged in order, and those covered.
 pub(super) fn mappings(f: &Facts<'_>, policies: &[PolicyEvidence]) -> ControlMappings {
-    let controls: Vec<ControlMapping> = CRITERIA
+    judge_all(
+        "SOC 2 Trust Services Criteria (2017)",
+        &CRITERIA,
+        f,
+        policies,
+    )
+}
+
+/// `criteria` judged in order, and those covered, as the table of `framework`.
+pub(super) fn judge_all(
+    framework: &str,
+    criteria: &[Criterion],
+    f: &Facts<'_>,
+    policies: &[PolicyEvidence],
+) -> ControlMappings {
+    let controls: Vec<ControlMapping> = criteria
         .iter()
         .map(|criterion| criterion.mapping(f, policies))
         .collect();
     ControlMappings {
-        framework: "SOC 2 Trust Services Criteria (2017)".to_owned(),
+        framework: framework.to_owned(),
         controls_covered: controls
             .iter()
             .filter(|c| c.status == ControlStatus::Covered)
@@ -167,7 +185,7 @@ impl Criterion {
 }
 
 /// CC6.1: the rules, and whether they judged every connector call.
-fn cc6_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc6_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let rules = f.inputs.rules.len();
     Judgement {
         // Covered needs calls the rules judged: rules alone show design, not operation.
@@ -193,7 +211,7 @@ fn cc6_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC6.2: the agent's declared intent, and connectors configured for every one it uses.
-fn cc6_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc6_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let connectors = f.inputs.connectors.len();
     Judgement {
         status: status(
@@ -215,7 +233,7 @@ fn cc6_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC6.3: every connector declares its operations, none of them a wildcard.
-fn cc6_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc6_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let connectors = f.inputs.connectors.len();
     Judgement {
         status: status(
@@ -233,7 +251,7 @@ fn cc6_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC6.6: deny and escalate rules, and the calls they judged.
-fn cc6_6(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc6_6(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     Judgement {
         // As CC6.1: deny rules no call went through are not yet evidence that they operate.
         status: status(
@@ -252,7 +270,7 @@ fn cc6_6(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC6.7: every connector names its data categories and region.
-fn cc6_7(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc6_7(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let connectors = f.inputs.connectors.len();
     Judgement {
         status: status(
@@ -268,7 +286,7 @@ fn cc6_7(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC7.1: drift detected, and none of it left open.
-fn cc7_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc7_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let drift = f.inputs.drift;
     Judgement {
         status: status(
@@ -285,7 +303,7 @@ fn cc7_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC7.2: an audit trail, and compliance policies evaluated over it.
-fn cc7_2(f: &Facts<'_>, policies: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc7_2(f: &Facts<'_>, policies: &[PolicyEvidence]) -> Judgement {
     let statements = policies.len();
     Judgement {
         status: status(f.total > 0 && statements > 0, f.total > 0),
@@ -300,7 +318,7 @@ fn cc7_2(f: &Facts<'_>, policies: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC7.3: escalations and drift, each reviewed or resolved.
-fn cc7_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc7_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let drift = f.inputs.drift;
     Judgement {
         status: status(
@@ -322,7 +340,7 @@ fn cc7_3(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC7.4: approvals requested, and every one reviewed.
-fn cc7_4(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc7_4(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     Judgement {
         status: status(
             f.approvals_requested > 0 && f.approvals_reviewed >= f.approvals_requested,
@@ -337,7 +355,7 @@ fn cc7_4(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC8.1: deployments recorded in the trail.
-fn cc8_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc8_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     Judgement {
         status: status(f.deployments > 0, false),
         evidence: vec![format!(
@@ -348,7 +366,7 @@ fn cc8_1(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
 }
 
 /// CC9.2: every vendor the agent uses configured, with its data flow described.
-fn cc9_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
+pub(super) fn cc9_2(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let connectors = f.inputs.connectors.len();
     Judgement {
         status: status(

@@ -39,6 +39,7 @@ pub(super) struct Facts<'a> {
     /// Configured connectors missing data categories or a region.
     pub undescribed_flows: Vec<String>,
     pub deny_or_escalate_rules: usize,
+    pub escalate_rules: usize,
     pub intent_declared: bool,
 }
 
@@ -102,6 +103,11 @@ impl<'a> Facts<'a> {
                 .rules
                 .iter()
                 .filter(|r| matches!(r.rule_type, RuleType::Deny | RuleType::Escalate))
+                .count(),
+            escalate_rules: inputs
+                .rules
+                .iter()
+                .filter(|r| r.rule_type == RuleType::Escalate)
                 .count(),
             intent_declared: !inputs.agent.permitted_systems.is_empty()
                 && !inputs.agent.permitted_actions.is_empty(),

@@ -3,6 +3,7 @@
 //! same JSON, so a package's hash can be recomputed.
 
 mod controls;
+mod crosswalks;
 mod facts;
 mod flow;
 mod graph;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use controls::{ControlMapping, ControlMappings, ControlStatus};
+pub use crosswalks::{Crosswalk, Framework};
 pub use flow::{DataFlowDiagram, Direction, FlowConnector};
 pub use graph::{Edge, ExecutionGraph};
 pub use vsq::{Answer, VsqResponse, VsqResponses};
@@ -68,7 +70,7 @@ pub struct PolicyEvidence {
     pub identity: String,
     pub display_name: String,
     pub compliance_type: String,
-    /// SOC 2 criteria the policy evidences, such as `CC7.2`.
+    /// Criteria of any framework the policy evidences, such as `CC7.2` or `A.6.2.8`.
     pub controls: Vec<String>,
     pub compliant: bool,
     pub reason: String,
@@ -83,6 +85,9 @@ pub struct PackageInputs<'a> {
     pub audit: &'a [AuditGroup],
     pub drift: &'a DriftSummary,
     pub policies: &'a [PolicyEvidence],
+    /// The frameworks to judge beside SOC 2 (which is always judged): [`Framework::ALL`] by
+    /// default.
+    pub frameworks: &'a [Framework],
 }
 
 /// A package's content: the five sections of seed 000, the policy statements and the drift
@@ -96,8 +101,23 @@ pub struct PackageContent {
     pub vsq_responses: VsqResponses,
     pub sub_processors: Vec<SubProcessor>,
     pub control_mappings: ControlMappings,
+    /// The other frameworks asked for, judged from the same facts; absent when none was (so a
+    /// package stored before crosswalks existed reads and seals as it was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crosswalks: Vec<Crosswalk>,
     pub compliance_policies: Vec<PolicyEvidence>,
     pub drift: DriftSummary,
+}
+
+impl PackageContent {
+    /// Every framework's covered criteria: SOC 2's, then each crosswalk's, in table order.
+    pub fn controls_covered(&self) -> Vec<String> {
+        let crosswalks = self.crosswalks.iter().map(|c| &c.mappings);
+        std::iter::once(&self.control_mappings)
+            .chain(crosswalks)
+            .flat_map(|m| m.controls_covered.iter().cloned())
+            .collect()
+    }
 }
 
 /// A third-party vendor behind a configured or used connector.
@@ -124,6 +144,7 @@ pub fn assemble(inputs: &PackageInputs<'_>) -> PackageContent {
         data_flow_diagram: flow::diagram(inputs, &execution_graph),
         vsq_responses: vsq::responses(&facts),
         control_mappings: controls::mappings(&facts, inputs.policies),
+        crosswalks: crosswalks::crosswalks(inputs.frameworks, &facts, inputs.policies),
         sub_processors,
         compliance_policies: inputs.policies.to_vec(),
         drift: inputs.drift.clone(),

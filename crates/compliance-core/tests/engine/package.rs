@@ -163,6 +163,7 @@ fn package(
         audit,
         drift: &drift,
         policies,
+        frameworks: compliance_core::package::Framework::ALL,
     })
 }
 
@@ -252,6 +253,7 @@ fn mermaid_labels_cannot_break_the_diagram() {
         audit: &[],
         drift: &drift,
         policies: &[],
+        frameworks: compliance_core::package::Framework::ALL,
     });
     let line = content
         .data_flow_diagram
@@ -426,6 +428,7 @@ fn nothing_to_show_is_not_evidenced_and_answers_no() {
         audit: &[],
         drift: &drift,
         policies: &[],
+        frameworks: compliance_core::package::Framework::ALL,
     });
     assert!(content.control_mappings.controls_covered.is_empty());
     assert!(

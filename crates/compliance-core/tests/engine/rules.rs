@@ -36,6 +36,7 @@ impl Inputs {
             audit: &self.audit,
             drift: &self.drift,
             policies: &self.policies,
+            frameworks: compliance_core::package::Framework::ALL,
         })
     }
 

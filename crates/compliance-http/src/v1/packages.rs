@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::web::{self, Json, Path, Query};
 use compliance_attest::{Envelope, PackagePredicate, Statement, Subject, canonical, digest};
-use compliance_core::package::{ControlMappings, ExecutionGraph, PackageContent};
+use compliance_core::package::{ControlMappings, ExecutionGraph, Framework, PackageContent};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::{self, ChainStatus, PackageRecord};
 use compliance_store::{agents, attestations, orgs, pdfs, signing};
@@ -25,6 +25,16 @@ use crate::{ApiError, ApiResult, AppState, OrNotFound, Tenant};
 #[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
     pub agent_id: Uuid,
+    /// The frameworks to judge the agent against beside SOC 2, which is always judged: every
+    /// one when absent, SOC 2 alone when empty.
+    #[serde(default)]
+    pub frameworks: Option<Vec<Framework>>,
+}
+
+impl GenerateRequest {
+    fn frameworks(&self) -> &[Framework] {
+        self.frameworks.as_deref().unwrap_or(Framework::ALL)
+    }
 }
 
 impl RequestBody for GenerateRequest {
@@ -146,11 +156,11 @@ pub async fn create(
     tenant: Tenant<GeneratePackages>,
     body: Body<GenerateRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (agent, token) = (body.agent_id, tenant.token());
+    let (agent, token, frameworks) = (body.agent_id, tenant.token(), body.frameworks());
     let mut generated = None;
     let answer = tenant
         .write(&body, async |conn| {
-            let package = generate(conn, agent, token, OffsetDateTime::now_utc())
+            let package = generate(conn, agent, token, OffsetDateTime::now_utc(), frameworks)
                 .await
                 .or_404("agent")?;
             let written = Written::created(&PackageView::of(&package)?);
@@ -219,7 +229,7 @@ pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Enve
                     generated_at: view.header.generated_at_rfc3339(),
                     content_sha256: package.content_sha256.clone(),
                     previous_sha256: package.previous_sha256.clone(),
-                    controls_covered: view.content.control_mappings.controls_covered.clone(),
+                    controls_covered: view.content.controls_covered(),
                 },
             );
             let envelope = Envelope::sign(&statement, &key).map_err(internal)?;

@@ -173,6 +173,7 @@ pub fn demo(agent_name: &str) -> PackageContent {
         audit: &audit,
         drift: &drift,
         policies: &policies,
+        frameworks: compliance_core::package::Framework::ALL,
     })
 }
 
@@ -307,6 +308,7 @@ pub fn hostile() -> PackageContent {
         audit: &audit,
         drift: &drift,
         policies: &policies,
+        frameworks: compliance_core::package::Framework::ALL,
     })
 }
 

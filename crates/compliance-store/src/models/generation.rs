@@ -4,7 +4,7 @@
 
 use compliance_core::microseconds;
 use compliance_core::package::{
-    ConnectorConfig, PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
+    ConnectorConfig, Framework, PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -15,12 +15,14 @@ use super::{agents, compliance, connectors, figures, packages, policies, rules};
 use crate::{StoreError, StoreResult, TenantConn};
 
 /// Generates the agent's next package as of `at` (entries strictly before the generation time
-/// count), or later if a previous version is later: see [`generation_time`].
+/// count), or later if a previous version is later: see [`generation_time`]. SOC 2 and the
+/// crosswalks of `frameworks` are judged.
 pub async fn generate(
     conn: &mut TenantConn,
     agent_id: Uuid,
     generated_by: Uuid,
     at: OffsetDateTime,
+    frameworks: &[Framework],
 ) -> StoreResult<PackageRecord> {
     // Lock first, then fix the time: no racing generation gets a later version at an earlier time.
     packages::lock_agent(conn, agent_id).await?;
@@ -51,6 +53,7 @@ pub async fn generate(
         audit: &audit,
         drift: &drift,
         policies: &evidence,
+        frameworks,
     });
     let content = serde_json::to_value(&content)
         .map_err(|error| StoreError::Invalid(format!("package content: {error}")))?;

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use compliance_core::AgentProfile;
+use compliance_core::package::Framework;
 use compliance_store::agents;
 use compliance_store::generation::{self, generate, generation_time};
 use compliance_store::packages::{self, PackageRecord};
@@ -26,7 +27,7 @@ pub async fn agent(world: &World, n: u128) {
 /// Generates agent `n`'s next package as of `at`, through the whole generation path.
 pub async fn generated(world: &World, n: u128, at: OffsetDateTime) -> PackageRecord {
     let mut conn = world.acme().await;
-    let package = generate(&mut conn, id(n), id(99), at).await;
+    let package = generate(&mut conn, id(n), id(99), at, Framework::ALL).await;
     conn.end(package).await.unwrap()
 }
 
