@@ -36,7 +36,7 @@ use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
         rules::create, rules::list,
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
-        packages::attestation, oscal::read, keys::list,
+        packages::attestation, oscal::read, keys::list, keys::rotate,
     ),
     components(schemas(crate::ErrorBody)),
     modifiers(&Security, &Errors),
@@ -107,7 +107,7 @@ const ERRORS: &[(&str, Applies, &str)] = &[
     ),
     (
         "422",
-        Applies::WithBody,
+        Applies::Write,
         "The Idempotency-Key was already used for another request",
     ),
     (
@@ -127,6 +127,8 @@ enum Applies {
     Always,
     Authenticated,
     WithBody,
+    /// A POST, which takes an `Idempotency-Key`.
+    Write,
 }
 
 impl Modify for Errors {
@@ -137,8 +139,13 @@ impl Modify for Errors {
                     .get_or_insert_with(Vec::new)
                     .push(RefOr::T(idempotency_key()));
             }
-            let operations = [&mut item.get, &mut item.post, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.delete, false),
+            ];
+            for (operation, write) in operations {
+                let Some(operation) = operation else { continue };
                 // An operation with its own `security()` list (empty) takes no token.
                 let authenticated = operation.security.is_none();
                 let with_body = operation.request_body.is_some();
@@ -147,6 +154,7 @@ impl Modify for Errors {
                         Applies::Always => true,
                         Applies::Authenticated => authenticated,
                         Applies::WithBody => with_body,
+                        Applies::Write => write,
                     };
                     if applies {
                         operation

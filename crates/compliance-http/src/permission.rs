@@ -17,13 +17,17 @@ pub enum Action {
     Record,
     /// Generate compliance packages.
     GeneratePackages,
+    /// Rotate the org's signing key.
+    ManageKeys,
 }
 
 /// The permission matrix.
 pub fn allowed(role: Role, action: Action) -> bool {
     match action {
         Action::Read => true,
-        Action::ManageCompliancePolicies | Action::ManagePolicyRules => role == Role::Admin,
+        Action::ManageCompliancePolicies | Action::ManagePolicyRules | Action::ManageKeys => {
+            role == Role::Admin
+        }
         Action::Record => matches!(role, Role::Admin | Role::Deployer),
         Action::GeneratePackages => matches!(role, Role::Admin | Role::Auditor),
     }
@@ -62,4 +66,6 @@ permissions! {
     Record = Record, Writes;
     /// Admin or auditor.
     GeneratePackages = GeneratePackages, Writes;
+    /// Admin.
+    ManageKeys = ManageKeys, Writes;
 }

@@ -80,6 +80,7 @@ fn v1() -> actix_web::Scope {
         .service(resource!("/compliance/{id}/attestation", get => packages::attestation))
         .service(resource!("/compliance/{id}/oscal", get => oscal::read))
         .service(resource!("/keys", get => keys::list))
+        .service(resource!("/keys/rotate", post => keys::rotate))
 }
 
 async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {

@@ -140,4 +140,13 @@ impl<P: Writes> Tenant<P> {
     ) -> ApiResult<HttpResponse> {
         idempotent::write(&self.state.store, self.org(), &self.write, body.raw(), work).await
     }
+
+    /// [`Tenant::write`] for a request without a body: its `Idempotency-Key` stands for the
+    /// request itself.
+    pub async fn write_bodiless(
+        &self,
+        work: impl AsyncFnOnce(&mut TenantConn) -> ApiResult<Written>,
+    ) -> ApiResult<HttpResponse> {
+        idempotent::write(&self.state.store, self.org(), &self.write, &[], work).await
+    }
 }

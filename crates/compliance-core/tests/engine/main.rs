@@ -2,6 +2,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod correlation;
+mod crosswalks;
 mod filter;
 mod history;
 mod outstanding;

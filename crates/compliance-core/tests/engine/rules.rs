@@ -18,17 +18,17 @@ const PACKAGES_MD: &str = include_str!(concat!(
 /// A package's inputs, owned; the default is nothing at all: no intent, connectors, rules,
 /// trail, drift or compliance policies.
 #[derive(Debug, Default)]
-struct Inputs {
-    agent: AgentProfile,
-    connectors: Vec<ConnectorConfig>,
-    rules: Vec<PolicyRule>,
-    audit: Vec<AuditGroup>,
-    drift: DriftSummary,
-    policies: Vec<PolicyEvidence>,
+pub(crate) struct Inputs {
+    pub agent: AgentProfile,
+    pub connectors: Vec<ConnectorConfig>,
+    pub rules: Vec<PolicyRule>,
+    pub audit: Vec<AuditGroup>,
+    pub drift: DriftSummary,
+    pub policies: Vec<PolicyEvidence>,
 }
 
 impl Inputs {
-    fn assemble(&self) -> PackageContent {
+    pub fn assemble(&self) -> PackageContent {
         assemble(&PackageInputs {
             agent: &self.agent,
             connectors: &self.connectors,
@@ -41,19 +41,19 @@ impl Inputs {
     }
 
     /// Declares the agent's intent: the systems and the actions it may use.
-    fn intent(&mut self) {
+    pub fn intent(&mut self) {
         self.agent.permitted_systems = vec!["crowdstrike".to_owned()];
         self.agent.permitted_actions = vec!["detections:read".to_owned()];
     }
 
-    fn drift(&mut self, detected: i64, resolved: i64) {
+    pub fn drift(&mut self, detected: i64, resolved: i64) {
         self.drift.detected = detected;
         self.drift.resolved = resolved;
     }
 }
 
 /// A connector that declares `operations`, with a data category and a region.
-fn connector(kind: &str, operations: &[&str]) -> ConnectorConfig {
+pub(crate) fn connector(kind: &str, operations: &[&str]) -> ConnectorConfig {
     ConnectorConfig {
         connector_type: kind.to_owned(),
         vendor: format!("{kind} Inc."),
@@ -65,7 +65,12 @@ fn connector(kind: &str, operations: &[&str]) -> ConnectorConfig {
 }
 
 /// `count` audit entries of `action` through no connector.
-fn entry(action: &str, verdict: Option<&str>, status: Option<&str>, count: i64) -> AuditGroup {
+pub(crate) fn entry(
+    action: &str,
+    verdict: Option<&str>,
+    status: Option<&str>,
+    count: i64,
+) -> AuditGroup {
     AuditGroup {
         action_type: action.to_owned(),
         connector: None,
@@ -78,14 +83,14 @@ fn entry(action: &str, verdict: Option<&str>, status: Option<&str>, count: i64) 
 }
 
 /// One successful `connector.called` entry through `connector`.
-fn call(connector: &str, verdict: Option<&str>) -> AuditGroup {
+pub(crate) fn call(connector: &str, verdict: Option<&str>) -> AuditGroup {
     AuditGroup {
         connector: Some(connector.to_owned()),
         ..entry("connector.called", verdict, Some("success"), 1)
     }
 }
 
-fn rule(rule_type: &str) -> PolicyRule {
+pub(crate) fn rule(rule_type: &str) -> PolicyRule {
     PolicyRule {
         name: format!("{rule_type} containment"),
         rule_type: rule_type.parse().unwrap(),
@@ -96,7 +101,7 @@ fn rule(rule_type: &str) -> PolicyRule {
 }
 
 /// A compliance policy's statement, naming `controls`.
-fn statement(name: &str, controls: &[&str], compliant: bool) -> PolicyEvidence {
+pub(crate) fn statement(name: &str, controls: &[&str], compliant: bool) -> PolicyEvidence {
     PolicyEvidence {
         identity: format!("compliance_policies/{name}"),
         display_name: name.to_owned(),
@@ -111,7 +116,7 @@ fn statement(name: &str, controls: &[&str], compliant: bool) -> PolicyEvidence {
     }
 }
 
-fn control<'a>(content: &'a PackageContent, id: &str) -> &'a ControlMapping {
+pub(crate) fn control<'a>(content: &'a PackageContent, id: &str) -> &'a ControlMapping {
     content
         .control_mappings
         .controls
@@ -169,9 +174,11 @@ macro_rules! cases {
                 $assert($id, $kind::$answer, $build);
             }
         )+
-        const $list: &[(&str, $kind)] = &[$(($id, $kind::$answer)),+];
+        /// Every case: the row, the answer it reaches, and the input that reaches it.
+        pub(crate) const $list: &[(&str, $kind, fn(&mut Inputs))] = &[$(($id, $kind::$answer, $build)),+];
     };
 }
+pub(crate) use cases;
 
 cases! { VSQ_CASES, assert_answer, Answer;
     iam_05_1_yes_when_every_connector_declares_operations_and_none_is_a_wildcard: "IAM-05.1" => Yes, |i| {
@@ -459,7 +466,7 @@ cases! { CONTROL_CASES, assert_status, ControlStatus;
 }
 
 /// The rows of the markdown table that follows `heading`, as trimmed cells.
-fn table(heading: &str) -> Vec<Vec<String>> {
+pub(crate) fn table(heading: &str) -> Vec<Vec<String>> {
     let (_, section) = PACKAGES_MD
         .split_once(heading)
         .unwrap_or_else(|| panic!("{heading} in docs/packages.md"));
@@ -478,7 +485,10 @@ fn table(heading: &str) -> Vec<Vec<String>> {
 }
 
 /// `(id, outcome)` for every cell of the table that is not `—`.
-fn documented<T: Copy>(rows: &[Vec<String>], outcomes: &[(usize, T)]) -> Vec<(String, T)> {
+pub(crate) fn documented<T: Copy>(
+    rows: &[Vec<String>],
+    outcomes: &[(usize, T)],
+) -> Vec<(String, T)> {
     rows.iter()
         .flat_map(|row| {
             outcomes
@@ -489,14 +499,14 @@ fn documented<T: Copy>(rows: &[Vec<String>], outcomes: &[(usize, T)]) -> Vec<(St
         .collect()
 }
 
-fn tested<T: Copy>(cases: &[(&str, T)]) -> Vec<(String, T)> {
+pub(crate) fn tested<T: Copy, B>(cases: &[(&str, T, B)]) -> Vec<(String, T)> {
     cases
         .iter()
-        .map(|(id, outcome)| ((*id).to_owned(), *outcome))
+        .map(|(id, outcome, _)| ((*id).to_owned(), *outcome))
         .collect()
 }
 
-fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+pub(crate) fn sorted_unique<T: Ord>(mut items: Vec<T>) -> Vec<T> {
     items.sort();
     items.dedup();
     items
@@ -563,7 +573,7 @@ fn the_package_answers_exactly_the_documented_rows_in_their_order() {
 // The rule under the table: "a non-compliant statement caps the criterion at `partial`"
 // (covered → partial is package.rs::a_failing_compliance_policy_caps_its_control_at_partial).
 
-fn deployed() -> Vec<AuditGroup> {
+pub(crate) fn deployed() -> Vec<AuditGroup> {
     vec![entry("agent.deployed", Some("PERMIT"), Some("success"), 1)]
 }
 

@@ -308,17 +308,25 @@ fn unknown_fields_and_malformed_json_are_rejected() {
 fn controls_are_an_optional_extension_written_only_when_set() {
     let with = parse(&json!({
         "compliance_type": "COMPLIANCE_RICHNESS", "display_name": "d",
-        "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["CC7.2", "A1.2"]
+        "richness_assertions": [{ "or": ["rad<7"] }],
+        "controls": ["CC7.2", "A1.2", "A.6.2.8", "Art.26.6", "GOVERN-6.1"]
     }))
     .expect("valid");
-    assert_eq!(with.controls, ["CC7.2", "A1.2"]);
-    assert_eq!(print(&with)["controls"], json!(["CC7.2", "A1.2"]));
+    let ids = ["CC7.2", "A1.2", "A.6.2.8", "Art.26.6", "GOVERN-6.1"];
+    assert_eq!(with.controls, ids);
+    assert_eq!(print(&with)["controls"], json!(ids));
     assert_eq!(parse(&print(&with)).as_ref(), Ok(&with));
     let (field, message) = reject(json!({
         "compliance_type": "COMPLIANCE_RICHNESS", "display_name": "d",
         "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["CC7.2", "cc 8"]
     }));
     assert_eq!(field, "controls[1]", "{message}");
+    // Parentheses are no OSCAL token: Article 26(6) is written Art.26.6.
+    let (field, _) = reject(json!({
+        "compliance_type": "COMPLIANCE_RICHNESS", "display_name": "d",
+        "richness_assertions": [{ "or": ["rad<7"] }], "controls": ["Art.26(6)"]
+    }));
+    assert_eq!(field, "controls[0]");
 }
 
 #[test]

@@ -1,5 +1,8 @@
-//! The org's public signing keys, as an auditor fetches them to verify attestations.
+//! The org's public signing keys, as an auditor fetches them to verify attestations, and their
+//! rotation.
 
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::web::Json;
 use compliance_attest::Jwk;
 use compliance_store::signing::{self, KeyRecord};
@@ -7,8 +10,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::permission::Read;
-use crate::{ApiResult, Tenant};
+use crate::idempotent::Written;
+use crate::permission::{ManageKeys, Read};
+use crate::{ApiError, ApiResult, Tenant};
 
 /// One public key.
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,4 +61,22 @@ pub async fn list(tenant: Tenant<Read>) -> ApiResult<Json<KeyList>> {
     Ok(Json(KeyList {
         keys: keys.iter().map(KeyView::from).collect(),
     }))
+}
+
+/// Retires the signing key (it stays listed, and what it signed still verifies with it) and
+/// makes the next one, which signs every attestation from then on.
+#[utoipa::path(post, path = "/v1/keys/rotate", tag = "packages",
+    responses((status = 201, description = "The new signing key", body = KeyView)))]
+pub async fn rotate(tenant: Tenant<ManageKeys>) -> ApiResult<HttpResponse> {
+    let seal = &tenant.state().key_seal;
+    tenant
+        .write_bodiless(async |conn| {
+            let key_id = signing::rotate(conn, seal).await?.public().key_id();
+            let keys = signing::list(conn).await?;
+            let made = keys.iter().find(|k| k.key_id == key_id).ok_or_else(|| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            })?;
+            Written::created(&KeyView::from(made))
+        })
+        .await
 }

@@ -1,6 +1,7 @@
 //! A package as an OSCAL assessment-results document (NIST OSCAL 1.2.3,
 //! <https://pages.nist.gov/OSCAL/>), for the GRC tools auditors feed: one result for the
-//! package's instant, the SOC 2 criteria it reviewed, one observation per criterion with the
+//! package's instant, the criteria it reviewed (SOC 2's and each crosswalk's, one control
+//! selection per framework), one observation per criterion with the
 //! figures behind it, one finding per criterion (`satisfied` when covered), and back-matter
 //! naming the attestation, the PDF and the JSON by their SHA-256. Every id is a UUID v5 of the
 //! package's id, so the same package is always the same document.
@@ -8,7 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Json, Path};
 use compliance_attest::digest;
-use compliance_core::package::{ControlMapping, ControlStatus};
+use compliance_core::package::{ControlMapping, ControlMappings, ControlStatus, Framework};
 use compliance_store::packages;
 use serde::Serialize;
 use uuid::Uuid;
@@ -75,6 +76,8 @@ struct ReviewedControls {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
 struct ControlSelection {
+    description: String,
+    props: Vec<Prop>,
     include_controls: Vec<ControlId>,
 }
 
@@ -107,6 +110,7 @@ struct Finding {
     uuid: Uuid,
     title: String,
     description: String,
+    props: Vec<Prop>,
     target: Target,
     related_observations: Vec<RelatedObservation>,
 }
@@ -203,7 +207,22 @@ fn document(view: &PackageView, digests: &Digests) -> OscalDocument {
     let package = header.id;
     let id = |name: &str| Uuid::new_v5(&package, name.as_bytes());
     let at = header.generated_at_rfc3339();
-    let controls = &view.content.control_mappings.controls;
+    let content = &view.content;
+    // SOC 2, then each crosswalk: every framework's criteria, each id unique across them.
+    let frameworks: Vec<(Framework, &ControlMappings)> =
+        std::iter::once((Framework::Soc2, &content.control_mappings))
+            .chain(
+                content
+                    .crosswalks
+                    .iter()
+                    .map(|c| (c.framework_id, &c.mappings)),
+            )
+            .collect();
+    let controls = || {
+        frameworks
+            .iter()
+            .flat_map(|(framework, m)| m.controls.iter().map(move |c| (*framework, c)))
+    };
     let agent = &view.content.agent.name;
     let base = format!("/v1/compliance/{package}");
     let resource = |name: &str, title: String, href: String, media_type, value: &str| Resource {
@@ -236,25 +255,36 @@ fn document(view: &PackageView, digests: &Digests) -> OscalDocument {
                 title: format!("{agent} at {at}"),
                 description: format!(
                     "The agent's audit trail, connectors and policy rules at {at}, judged against \
-                     SOC 2's Trust Services Criteria by the package's rules."
+                     SOC 2's Trust Services Criteria and the crosswalks asked for, by the \
+                     package's rules."
                 ),
                 start: at.clone(),
                 props: vec![prop("package-seal", &header.content_sha256)],
                 reviewed_controls: ReviewedControls {
-                    control_selections: vec![ControlSelection {
-                        include_controls: controls
-                            .iter()
-                            .map(|c| ControlId {
-                                control_id: c.control.clone(),
-                            })
-                            .collect(),
-                    }],
+                    control_selections: frameworks
+                        .iter()
+                        .map(|(framework, mappings)| ControlSelection {
+                            description: mappings.framework.clone(),
+                            props: vec![prop("framework", framework.id())],
+                            include_controls: mappings
+                                .controls
+                                .iter()
+                                .map(|c| ControlId {
+                                    control_id: c.control.clone(),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
                 },
-                observations: controls
-                    .iter()
-                    .map(|c| observation(id(&format!("observation:{}", c.control)), c, view, &at))
+                observations: controls()
+                    .map(|(framework, c)| {
+                        let uuid = id(&format!("observation:{}", c.control));
+                        observation(uuid, framework, c, view, &at)
+                    })
                     .collect(),
-                findings: controls.iter().map(|c| finding(&id, c)).collect(),
+                findings: controls()
+                    .map(|(framework, c)| finding(&id, framework, c))
+                    .collect(),
             }],
             back_matter: BackMatter {
                 resources: vec![
@@ -295,14 +325,23 @@ fn prop(name: &'static str, value: &str) -> Prop {
 }
 
 /// What the package found for one criterion: its evidence lines and the trail's figures.
-fn observation(uuid: Uuid, control: &ControlMapping, view: &PackageView, at: &str) -> Observation {
+fn observation(
+    uuid: Uuid,
+    framework: Framework,
+    control: &ControlMapping,
+    view: &PackageView,
+    at: &str,
+) -> Observation {
     let graph = &view.content.execution_graph;
     let evidence = if control.evidence.is_empty() {
         "No evidence in the audit trail.".to_owned()
     } else {
         control.evidence.join("; ")
     };
-    let mut props = vec![prop("audit-entries", &graph.total_actions.to_string())];
+    let mut props = vec![
+        prop("framework", framework.id()),
+        prop("audit-entries", &graph.total_actions.to_string()),
+    ];
     for (verdict, count) in &graph.policy_verdicts {
         props.push(prop("verdict-count", &format!("{verdict}: {count}")));
     }
@@ -317,7 +356,7 @@ fn observation(uuid: Uuid, control: &ControlMapping, view: &PackageView, at: &st
 }
 
 /// The finding on one criterion: satisfied only when the package finds it covered.
-fn finding(id: &dyn Fn(&str) -> Uuid, control: &ControlMapping) -> Finding {
+fn finding(id: &dyn Fn(&str) -> Uuid, framework: Framework, control: &ControlMapping) -> Finding {
     let state = match control.status {
         ControlStatus::Covered => "satisfied",
         ControlStatus::Partial | ControlStatus::NotEvidenced => "not-satisfied",
@@ -326,6 +365,7 @@ fn finding(id: &dyn Fn(&str) -> Uuid, control: &ControlMapping) -> Finding {
         uuid: id(&format!("finding:{}", control.control)),
         title: format!("{} {}", control.control, control.title),
         description: format!("{}: {state}", control.control),
+        props: vec![prop("framework", framework.id())],
         target: Target {
             kind: "objective-id",
             target_id: control.control.clone(),

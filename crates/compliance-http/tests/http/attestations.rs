@@ -96,10 +96,15 @@ async fn a_generated_package_is_attested_and_verifies_with_the_published_key() {
     assert_eq!(predicate.content_sha256, generated["content_sha256"]);
     assert_eq!(predicate.previous_sha256, "");
     assert_eq!(predicate.generated_at, generated["generated_at"]);
-    assert_eq!(
-        json!(predicate.controls_covered),
-        generated["control_mappings"]["controls_covered"]
-    );
+    // Every framework's covered ids: SOC 2's, then each crosswalk's.
+    let mut covered = generated["control_mappings"]["controls_covered"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for crosswalk in generated["crosswalks"].as_array().unwrap() {
+        covered.extend(crosswalk["controls_covered"].as_array().unwrap().clone());
+    }
+    assert_eq!(json!(predicate.controls_covered), json!(covered));
     // Tampering with what it names shows.
     let mut altered = read.clone();
     altered["version"] = json!(2);
@@ -182,20 +187,16 @@ async fn a_private_key_is_stored_sealed_and_opens_under_the_servers_key_only() {
 async fn a_rotated_key_stays_published_and_old_attestations_still_verify() {
     let server = Server::start().await;
     let first = package(&server, server.admin(), "rotating").await;
-    let org = server
-        .db
-        .store
-        .ensure_organization("acme")
-        .await
-        .unwrap()
-        .id;
-    let seal = KeySeal::new(&KEY_SEALING_KEY);
+    // Only an admin rotates; an auditor who may generate packages may not.
     server
-        .db
-        .store
-        .transact(org, async |conn| signing::rotate(conn, &seal).await)
+        .post("/v1/keys/rotate", &server.acme[&Role::Auditor], &json!({}))
         .await
-        .unwrap();
+        .assert_error(403, 7, "the auditor role may not do this");
+    let rotated = server
+        .post("/v1/keys/rotate", server.admin(), &json!({}))
+        .await;
+    assert_eq!(rotated.status, 201, "{rotated:?}");
+    assert!(rotated.body["retired_at"].is_null(), "{rotated:?}");
     let agent = first["agent_id"].as_str().unwrap();
     let second = server
         .post(
@@ -213,7 +214,27 @@ async fn a_rotated_key_stays_published_and_old_attestations_still_verify() {
         "the signing key first: {keys}"
     );
     assert!(listed[1]["retired_at"].is_string(), "{keys}");
-    for (package, key) in [(&first, &listed[1]), (&second, &listed[0])] {
+    assert_eq!(listed[0]["key_id"], rotated.body["key_id"]);
+    // A retried rotation (same Idempotency-Key, no body) answers the first and rotates nothing.
+    let admin = format!("Bearer {}", server.admin());
+    let headers = [
+        ("Authorization", admin.as_str()),
+        ("Idempotency-Key", "rotate-1"),
+    ];
+    let once = server
+        .raw("POST", "/v1/keys/rotate", &headers, Vec::new())
+        .await;
+    assert_eq!(once.status, 201, "{once:?}");
+    let again = server
+        .raw("POST", "/v1/keys/rotate", &headers, Vec::new())
+        .await;
+    assert_eq!(again.body, once.body);
+    let keys = server.get("/v1/keys", server.admin()).await.body;
+    let listed = keys["keys"].as_array().unwrap();
+    assert_eq!(listed.len(), 3, "{keys}");
+    assert_eq!(listed[0]["key_id"], once.body["key_id"]);
+    // Signing first, then the retired ones newest first: the second version's, then the first's.
+    for (package, key) in [(&first, &listed[2]), (&second, &listed[1])] {
         let id = package["id"].as_str().unwrap();
         let envelope = envelope_of(&server, id).await;
         assert_eq!(envelope.signatures[0].keyid, key["key_id"]);

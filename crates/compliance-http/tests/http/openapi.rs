@@ -42,6 +42,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/compliance/{id}/attestation"),
     ("GET", "/v1/compliance/{id}/oscal"),
     ("GET", "/v1/keys"),
+    ("POST", "/v1/keys/rotate"),
 ];
 
 /// The documented operations: method and path template.
@@ -99,8 +100,14 @@ async fn the_description_is_openapi_3_1_of_every_route_and_no_other() {
                 }
             }
             if method == "POST" {
-                for status in ["413", "415", "422"] {
-                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                // Only a POST with a body can be too large or of the wrong type.
+                let statuses: &[&str] = if operation.get("requestBody").is_some() {
+                    &["413", "415", "422"]
+                } else {
+                    &["422"]
+                };
+                for status in statuses {
+                    assert!(responses.contains_key(*status), "{method} {path}: {status}");
                 }
                 let parameters = operation["parameters"].as_array().unwrap();
                 assert!(

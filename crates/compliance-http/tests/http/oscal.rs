@@ -60,11 +60,36 @@ async fn the_oscal_export_validates_against_nists_schema_and_says_what_the_packa
     assert!(!validator.is_valid(&broken));
 
     let result = &document["assessment-results"]["results"][0];
-    let controls = package["control_mappings"]["controls"].as_array().unwrap();
+    // SOC 2 and every crosswalk, one control selection each, one finding per criterion.
+    let mut frameworks = vec![("soc2", &package["control_mappings"])];
+    for crosswalk in package["crosswalks"].as_array().unwrap() {
+        frameworks.push((crosswalk["framework_id"].as_str().unwrap(), crosswalk));
+    }
+    assert_eq!(frameworks.len(), 4, "{package:#}");
+    let selections = result["reviewed-controls"]["control-selections"]
+        .as_array()
+        .unwrap();
+    assert_eq!(selections.len(), frameworks.len());
+    let controls: Vec<(&str, &Value)> = frameworks
+        .iter()
+        .zip(selections)
+        .flat_map(|((framework, mappings), selection)| {
+            assert_eq!(selection["description"], mappings["framework"]);
+            assert_eq!(selection["props"][0]["value"], *framework);
+            let controls = mappings["controls"].as_array().unwrap();
+            assert_eq!(
+                selection["include-controls"].as_array().unwrap().len(),
+                controls.len()
+            );
+            controls.iter().map(|c| (*framework, c))
+        })
+        .collect();
     let findings = result["findings"].as_array().unwrap();
     assert_eq!(findings.len(), controls.len());
-    for (control, finding) in controls.iter().zip(findings) {
+    assert!(controls.len() > 11 + 15, "{}", controls.len());
+    for ((framework, control), finding) in controls.iter().zip(findings) {
         assert_eq!(finding["target"]["target-id"], control["control"]);
+        assert_eq!(finding["props"][0]["value"], *framework, "{finding}");
         let satisfied = control["status"] == "covered";
         assert_eq!(
             finding["target"]["status"]["state"],

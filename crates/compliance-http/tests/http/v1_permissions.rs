@@ -21,6 +21,7 @@ struct Holdings {
     rules: u64,
     entries: u64,
     packages: u64,
+    keys: u64,
 }
 
 impl Holdings {
@@ -31,6 +32,7 @@ impl Holdings {
             rules: self.rules + more.rules,
             entries: self.entries + more.entries,
             packages: self.packages + more.packages,
+            keys: self.keys + more.keys,
         }
     }
 }
@@ -41,6 +43,13 @@ async fn total(server: &Server, path: &str, token: &str) -> u64 {
     listed.body["total"].as_u64().unwrap()
 }
 
+/// How many signing keys the org of `token` ever had.
+async fn keys(server: &Server, token: &str) -> u64 {
+    let listed = server.get("/v1/keys", token).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    listed.body["keys"].as_array().unwrap().len() as u64
+}
+
 /// Everything the org of `token` holds.
 async fn holdings(server: &Server, token: &str) -> Holdings {
     Holdings {
@@ -49,6 +58,7 @@ async fn holdings(server: &Server, token: &str) -> Holdings {
         rules: total(server, "/v1/policies", token).await,
         entries: total(server, "/v1/audit", token).await,
         packages: total(server, "/v1/compliance", token).await,
+        keys: keys(server, token).await,
     }
 }
 
@@ -185,6 +195,15 @@ fn matrix(agent: &str, package: &str) -> Vec<Route> {
         Route::read(format!("/v1/compliance?agent_id={agent}")),
         Route::read(format!("/v1/compliance/{package}")),
         Route::read(format!("/v1/compliance/{package}/pdf")),
+        Route::read(format!("/v1/compliance/{package}/attestation")),
+        Route::read(format!("/v1/compliance/{package}/oscal")),
+        Route::read("/v1/keys".to_owned()),
+        Route::write(
+            "/v1/keys/rotate",
+            json!({}),
+            &[Admin],
+            Holdings { keys: 1, ..one },
+        ),
     ]
 }
 
