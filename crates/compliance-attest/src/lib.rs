@@ -7,13 +7,19 @@
 //! as securesystemslib's `ecdsa-sha2-nistp256` and cosign verify). The JSON a subject names is
 //! its RFC 8785 (JCS) canonical form. Pure: keys come in as bytes, nothing here reads a clock,
 //! a file or the network, so the server and the offline verifier share every rule.
+//!
+//! The transparency log of every org's audit trail ([`log`], [`LogKey`]) lives here too, for
+//! the same reason: the server appends and proves, the verifier checks, with one implementation.
 
 mod canonical;
+mod checkpoint;
 mod envelope;
 mod keys;
+pub mod log;
 mod statement;
 
 pub use canonical::{canonical, digest};
+pub use checkpoint::{LogKey, SignedCheckpoint, open_checkpoint};
 pub use envelope::{Envelope, PAYLOAD_TYPE, Signature, pae};
 pub use keys::{Jwk, PublicKey, SCHEME, SecretKey};
 pub use statement::{PREDICATE_TYPE, PackagePredicate, STATEMENT_TYPE, Statement, Subject};
@@ -29,4 +35,6 @@ pub enum AttestError {
     BadSignature(String),
     #[error("JSON: {0}")]
     Json(String),
+    #[error("log: {0}")]
+    Log(String),
 }
