@@ -72,6 +72,7 @@ pub async fn run(state: &AppState, data_dir: &Path) -> Result<Demo, String> {
                 token.id,
                 OffsetDateTime::now_utc(),
                 Framework::ALL,
+                &state.key_seal,
             )
             .await?;
             Ok::<_, ApiError>((agent, package))

@@ -47,6 +47,11 @@ impl LogKey {
         self.signing.to_bytes()
     }
 
+    /// The raw Ed25519 public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.signing.verifying_key().to_bytes()
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -123,6 +123,10 @@ pub fn reads(read: Read) -> Result<Vec<u64>, AttestError> {
         }
         Read::Consistency { from, to } => {
             check_consistency_sizes(from, to)?;
+            // From the empty tree the proof is empty, and reads nothing.
+            if from == 0 {
+                return Ok(Vec::new());
+            }
             tlog::prove_tree(to, from, &recorder).map(|_| ())
         }
         Read::Append { size, count } => {
@@ -191,6 +195,9 @@ pub fn consistency_proof(
     stored: &StoredHashes,
 ) -> Result<Vec<Hash>, AttestError> {
     check_consistency_sizes(from, to)?;
+    if from == 0 {
+        return Ok(Vec::new());
+    }
     tlog::prove_tree(to, from, stored).map_err(log_error)
 }
 
@@ -458,6 +465,12 @@ mod tests {
             assert!(verify_consistency(&proof[1..], from, old, to, new).is_err());
         }
         let empty = hash(ROOTS[0]);
+        let from_empty = consistency_proof(
+            0,
+            8,
+            &fetched(Read::Consistency { from: 0, to: 8 }, &stored),
+        );
+        assert_eq!(from_empty.unwrap(), Vec::<Hash>::new());
         verify_consistency(&[], 0, empty, 8, hash(ROOTS[8])).unwrap();
         assert!(reads(Read::Consistency { from: 5, to: 4 }).is_err());
     }

@@ -54,6 +54,7 @@ pub fn render(package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError> {
     sections::controls(&mut doc, package.content, &coverage)?;
     sections::policies(&mut doc, package.content, &coverage)?;
     sections::drift(&mut doc, package.content, &coverage)?;
+    sections::log(&mut doc, package.content, &coverage)?;
     let mut raw = Vec::new();
     doc.render(&mut raw)?;
     finish(&raw, package)

@@ -334,6 +334,65 @@ pub(crate) fn drift(
     Ok(())
 }
 
+/// Where the figures sit in the org's transparency log: its checkpoint, the previous version's
+/// tree and the consistency proof, and the entries filed late.
+pub(crate) fn log(
+    doc: &mut Document,
+    content: &PackageContent,
+    p: &Coverage,
+) -> Result<(), PdfError> {
+    let Some(log) = &content.log else {
+        return Ok(());
+    };
+    doc.push(Break::new(2));
+    doc.push(heading(p, "Transparency log"));
+    let mut facts = Table::new(p, &[4, 6]);
+    for (name, value) in log_rows(log) {
+        facts.entry(&[name, &value])?;
+    }
+    doc.push(facts.layout);
+    doc.push(Break::new(1));
+    doc.push(
+        text(p, "The signed checkpoint (C2SP signed note):").styled(Style::new().with_font_size(8)),
+    );
+    for line in log.checkpoint.lines() {
+        doc.push(text(p, line).styled(Style::new().with_font_size(8)));
+    }
+    Ok(())
+}
+
+/// The log's facts as (name, value) rows.
+pub(crate) fn log_rows(log: &compliance_core::package::LogAnchor) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
+        ("Log origin", log.origin.clone()),
+        ("Tree size", log.tree_size.to_string()),
+        ("Root hash", log.root_hash.clone()),
+    ];
+    match &log.previous {
+        Some(previous) => {
+            rows.push(("Previous tree size", previous.tree_size.to_string()));
+            rows.push(("Previous root hash", previous.root_hash.clone()));
+            rows.push(("Consistency proof", listed(&previous.consistency_proof)));
+        }
+        None => rows.push((
+            "Previous tree",
+            "none (first version in the log)".to_owned(),
+        )),
+    }
+    let back = &log.back_dated;
+    rows.push((
+        "Back-dated entries",
+        format!(
+            "{} declared more than {} s before accepted; longest lag {}",
+            back.entries,
+            back.tolerance_seconds,
+            back.max_lag_seconds
+                .map_or("none".to_owned(), |s| format!("{s} s"))
+        ),
+    ));
+    rows
+}
+
 /// An open detection's cells; an absent field prints as "not given".
 fn open_drift(detection: &OpenDrift) -> [String; 4] {
     let given = |field: &Option<String>| field.clone().unwrap_or_else(|| "not given".to_owned());

@@ -8,9 +8,9 @@ mod packages;
 use std::collections::BTreeMap;
 
 use compliance_core::package::{
-    AgentProfile, Answer, ControlMapping, ControlMappings, ControlStatus, Crosswalk,
-    DataFlowDiagram, Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector, OpenDrift,
-    PackageContent, PolicyEvidence, SubProcessor, VsqResponse, VsqResponses,
+    AgentProfile, Answer, BackDated, ControlMapping, ControlMappings, ControlStatus, Crosswalk,
+    DataFlowDiagram, Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector, LogAnchor,
+    LogPrefix, OpenDrift, PackageContent, PolicyEvidence, SubProcessor, VsqResponse, VsqResponses,
 };
 use compliance_pdf::{printed, render};
 use time::OffsetDateTime;
@@ -47,6 +47,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
         crosswalks,
         compliance_policies,
         drift,
+        log,
     } = content;
     let mut facts = agent_facts(agent);
     facts.extend(graph_facts(execution_graph));
@@ -57,6 +58,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
     facts.extend(crosswalks.iter().flat_map(crosswalk_facts));
     facts.extend(compliance_policies.iter().flat_map(policy_facts));
     facts.extend(drift_facts(drift));
+    facts.extend(log.iter().flat_map(log_facts));
     facts
 }
 
@@ -280,6 +282,53 @@ fn policy_facts(policy: &PolicyEvidence) -> Vec<String> {
         &controls.join(", "),
         reason,
     ])
+}
+
+fn log_facts(log: &LogAnchor) -> Vec<String> {
+    let LogAnchor {
+        origin,
+        tree_size,
+        root_hash,
+        checkpoint,
+        previous,
+        back_dated,
+    } = log;
+    let mut facts = [
+        row(&["Log origin".to_owned(), origin.clone()]),
+        row(&["Tree size".to_owned(), tree_size.to_string()]),
+        row(&["Root hash".to_owned(), root_hash.clone()]),
+    ]
+    .concat();
+    if let Some(LogPrefix {
+        tree_size,
+        root_hash,
+        consistency_proof,
+    }) = previous
+    {
+        facts.extend(row(&[
+            "Previous tree size".to_owned(),
+            tree_size.to_string(),
+        ]));
+        facts.extend(row(&["Previous root hash".to_owned(), root_hash.clone()]));
+        facts.extend(row(&[
+            "Consistency proof".to_owned(),
+            listed(consistency_proof),
+        ]));
+    }
+    let BackDated {
+        tolerance_seconds,
+        entries,
+        max_lag_seconds,
+    } = back_dated;
+    facts.extend(row(&[
+        "Back-dated entries".to_owned(),
+        format!(
+            "{entries} declared more than {tolerance_seconds} s before accepted; longest lag {}",
+            max_lag_seconds.map_or("none".to_owned(), |s| format!("{s} s"))
+        ),
+    ]));
+    facts.extend(checkpoint.lines().map(text));
+    facts
 }
 
 fn drift_facts(drift: &DriftSummary) -> Vec<String> {

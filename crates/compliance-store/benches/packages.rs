@@ -18,6 +18,7 @@ use compliance_store::agents;
 use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::figures;
 use compliance_store::generation::generate;
+use compliance_store::signing::KeySeal;
 use compliance_store::testing::TestDb;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use time::OffsetDateTime;
@@ -151,9 +152,16 @@ async fn generation(db: &TestDb, org: Uuid) {
         for _ in 0..RUNS {
             let started = Instant::now();
             let mut conn = db.store.tenant(org).await.unwrap();
-            generate(&mut conn, agent, Uuid::nil(), at, Framework::ALL)
-                .await
-                .unwrap();
+            generate(
+                &mut conn,
+                agent,
+                Uuid::nil(),
+                at,
+                Framework::ALL,
+                &KeySeal::new(&[5; 32]),
+            )
+            .await
+            .unwrap();
             // Rolled back, so every run sees the same trail and makes version 1.
             conn.rollback().await.unwrap();
             generation.push(started.elapsed());

@@ -193,8 +193,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    log_heads (org_id) {
+        org_id -> Uuid,
+        size -> Int8,
+        backfilled -> Bool,
+    }
+}
+
+diesel::table! {
+    log_leaves (org_id, leaf_index) {
+        org_id -> Uuid,
+        leaf_index -> Int8,
+        event_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    log_hashes (org_id, hash_index) {
+        org_id -> Uuid,
+        hash_index -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    log_keys (org_id) {
+        org_id -> Uuid,
+        name -> Text,
+        public_key -> Bytea,
+        sealed_private_key -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    log_checkpoints (org_id, tree_size) {
+        org_id -> Uuid,
+        tree_size -> Int8,
+        root_hash -> Bytea,
+        note -> Text,
+        signed_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     attestations,
+    log_checkpoints,
+    log_hashes,
+    log_heads,
+    log_keys,
+    log_leaves,
     agents,
     api_tokens,
     assets,

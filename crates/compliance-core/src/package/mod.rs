@@ -76,6 +76,47 @@ pub struct PolicyEvidence {
     pub reason: String,
 }
 
+/// Where the package's figures sit in the org's transparency log (docs/log.md): the signed
+/// checkpoint of the tree they were computed over (every entry counted is a leaf of it, and no
+/// entry outside it is counted), the proof that the previous version's tree is a prefix of it,
+/// and the entries filed late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogAnchor {
+    /// The log's origin, the checkpoint's first line.
+    pub origin: String,
+    pub tree_size: u64,
+    /// Base64 of the tree's RFC 9162 root hash.
+    pub root_hash: String,
+    /// The C2SP signed note of the checkpoint.
+    pub checkpoint: String,
+    /// The previous version's tree, when it has one.
+    pub previous: Option<LogPrefix>,
+    pub back_dated: BackDated,
+}
+
+/// The previous version's tree, and the RFC 9162 consistency proof that it is a prefix of this
+/// version's: nothing removed from it, nothing inserted into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogPrefix {
+    pub tree_size: u64,
+    pub root_hash: String,
+    /// Base64 hashes, in RFC 9162 §2.1.4's order.
+    pub consistency_proof: Vec<String>,
+}
+
+/// The agent's entries counted whose declared time is earlier than their acceptance by more
+/// than the tolerance: evidence filed late, shown rather than silent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackDated {
+    pub tolerance_seconds: i64,
+    pub entries: i64,
+    /// The longest lag between declared and accepted time among them, in whole seconds.
+    pub max_lag_seconds: Option<i64>,
+}
+
 /// Everything a package is computed from.
 #[derive(Debug, Clone, Copy)]
 pub struct PackageInputs<'a> {
@@ -88,6 +129,9 @@ pub struct PackageInputs<'a> {
     /// The frameworks to judge beside SOC 2 (which is always judged): [`Framework::ALL`] by
     /// default.
     pub frameworks: &'a [Framework],
+    /// The log checkpoint the figures were computed over; `None` offline (a package assembled
+    /// outside a store has no log).
+    pub log: Option<&'a LogAnchor>,
 }
 
 /// A package's content: the five sections of seed 000, the policy statements and the drift
@@ -107,6 +151,9 @@ pub struct PackageContent {
     pub crosswalks: Vec<Crosswalk>,
     pub compliance_policies: Vec<PolicyEvidence>,
     pub drift: DriftSummary,
+    /// Absent in packages generated before the log existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogAnchor>,
 }
 
 impl PackageContent {
@@ -148,6 +195,7 @@ pub fn assemble(inputs: &PackageInputs<'_>) -> PackageContent {
         sub_processors,
         compliance_policies: inputs.policies.to_vec(),
         drift: inputs.drift.clone(),
+        log: inputs.log.cloned(),
         execution_graph,
     }
 }

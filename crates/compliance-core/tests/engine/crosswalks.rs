@@ -298,6 +298,7 @@ fn a_generation_judges_only_the_frameworks_it_asks_for_and_always_soc2() {
             drift: &inputs.drift,
             policies: &inputs.policies,
             frameworks,
+            log: None,
         })
     };
     let eu = only(&[Framework::NistAiRmf, Framework::EuAiAct, Framework::EuAiAct]);

@@ -164,6 +164,7 @@ fn package(
         drift: &drift,
         policies,
         frameworks: compliance_core::package::Framework::ALL,
+        log: None,
     })
 }
 
@@ -254,6 +255,7 @@ fn mermaid_labels_cannot_break_the_diagram() {
         drift: &drift,
         policies: &[],
         frameworks: compliance_core::package::Framework::ALL,
+        log: None,
     });
     let line = content
         .data_flow_diagram
@@ -429,6 +431,7 @@ fn nothing_to_show_is_not_evidenced_and_answers_no() {
         drift: &drift,
         policies: &[],
         frameworks: compliance_core::package::Framework::ALL,
+        log: None,
     });
     assert!(content.control_mappings.controls_covered.is_empty());
     assert!(

@@ -37,6 +37,7 @@ impl Inputs {
             drift: &self.drift,
             policies: &self.policies,
             frameworks: compliance_core::package::Framework::ALL,
+            log: None,
         })
     }
 

@@ -157,12 +157,20 @@ pub async fn create(
     body: Body<GenerateRequest>,
 ) -> ApiResult<HttpResponse> {
     let (agent, token, frameworks) = (body.agent_id, tenant.token(), body.frameworks());
+    let seal = &tenant.state().key_seal;
     let mut generated = None;
     let answer = tenant
         .write(&body, async |conn| {
-            let package = generate(conn, agent, token, OffsetDateTime::now_utc(), frameworks)
-                .await
-                .or_404("agent")?;
+            let package = generate(
+                conn,
+                agent,
+                token,
+                OffsetDateTime::now_utc(),
+                frameworks,
+                seal,
+            )
+            .await
+            .or_404("agent")?;
             let written = Written::created(&PackageView::of(&package)?);
             generated = Some(package);
             written

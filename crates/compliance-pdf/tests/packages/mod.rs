@@ -174,7 +174,36 @@ pub fn demo(agent_name: &str) -> PackageContent {
         drift: &drift,
         policies: &policies,
         frameworks: compliance_core::package::Framework::ALL,
+        log: Some(&demo_log()),
     })
+}
+
+/// A log anchor shaped like a generated one: a checkpoint note, a previous tree and its proof.
+fn demo_log() -> compliance_core::package::LogAnchor {
+    let origin = "compliance-evidence/6f1c2d3e-0000-4000-8000-00000000a11c";
+    let root = "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=";
+    compliance_core::package::LogAnchor {
+        origin: origin.to_owned(),
+        tree_size: 1_319,
+        root_hash: root.to_owned(),
+        checkpoint: format!(
+            "{origin}\n1319\n{root}\n\n— {origin} x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        ),
+        previous: Some(compliance_core::package::LogPrefix {
+            tree_size: 1_201,
+            root_hash: "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=".to_owned(),
+            consistency_proof: vec![
+                "DrxdNDf74tsVi58Sah0RjjCBgQMdCpSfje3t68VY72o=".to_owned(),
+                "yoVOoSjtBQtBs1/8G4e46yveRh6eO1WW7Oa51ZdaCuA=".to_owned(),
+                "037kGJdt2VdTwcc4Yrk5j6Kiz5tP8P3+izDNlSCWFLc=".to_owned(),
+            ],
+        }),
+        back_dated: compliance_core::package::BackDated {
+            tolerance_seconds: 900,
+            entries: 3,
+            max_lag_seconds: Some(86_400),
+        },
+    }
 }
 
 fn rule(name: &str, rule_type: &str, connector: &str, pattern: &str) -> PolicyRule {
@@ -309,6 +338,7 @@ pub fn hostile() -> PackageContent {
         drift: &drift,
         policies: &policies,
         frameworks: compliance_core::package::Framework::ALL,
+        log: None,
     })
 }
 

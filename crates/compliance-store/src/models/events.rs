@@ -1,3 +1,4 @@
+use compliance_attest::log::LogLeaf;
 pub use compliance_core::Metadata;
 use compliance_core::{Attributes, AuditEntry, Outcome, Verdict};
 use diesel::prelude::*;
@@ -5,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{attributes, json, parsed};
+use super::{attributes, json, log, parsed};
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
@@ -194,6 +195,35 @@ impl TryFrom<EventRow> for EventRecord {
     }
 }
 
+impl EventRecord {
+    /// The event as its leaf of the org's log records it (docs/log.md).
+    pub fn leaf(&self, org: Uuid) -> StoreResult<LogLeaf> {
+        let event = &self.event;
+        let metadata = serde_json::from_str(event.audit.metadata.get())
+            .map_err(|e| crate::StoreError::Corrupt(format!("metadata is not JSON: {e}")))?;
+        Ok(LogLeaf {
+            org_id: org.to_string(),
+            asset_id: event.asset_id.to_string(),
+            id: event.id.to_string(),
+            display_type: event.display_type.clone(),
+            correlation_value: event.correlation_value.clone(),
+            declared_at: event.declared_at.map(log::instant),
+            accepted_at: log::instant(self.accepted_at),
+            operation: event.operation.clone(),
+            behaviour: event.behaviour.clone(),
+            event_attributes: json(&event.event_attributes),
+            asset_attributes: json(&event.asset_attributes),
+            principal_declared: event.principal_declared.clone(),
+            connector: event.audit.connector.clone(),
+            target_resource: event.audit.target_resource.clone(),
+            policy_verdict: event.audit.policy_verdict.map(|v| v.as_str().to_owned()),
+            status: event.audit.status.map(|s| s.as_str().to_owned()),
+            duration_ms: event.audit.duration_ms,
+            metadata,
+        })
+    }
+}
+
 /// Which events to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
@@ -209,7 +239,7 @@ pub struct EventQuery {
     pub offset: i64,
 }
 
-/// Appends one event to its asset's history.
+/// Appends one event to its asset's history, and to the org's log.
 pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<EventRecord> {
     let org = conn.org();
     let row: EventRow = diesel::insert_into(events::table)
@@ -217,13 +247,80 @@ pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<Even
         .returning(EventRow::as_returning())
         .get_result(conn.db())
         .await?;
+    let record: EventRecord = row.try_into()?;
+    log::append(conn, std::slice::from_ref(&record)).await?;
+    Ok(record)
+}
+
+/// Appends many events, and logs them in their order; all or nothing with the caller's
+/// transaction.
+pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+    let appended = insert_many(conn, batch).await?;
+    // Read back as stored: a leaf is what the row says, as a proof reads it again.
+    let mut records = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(BATCH_ROWS) {
+        let ids: Vec<Uuid> = chunk.iter().map(|e| e.id).collect();
+        records.extend(by_ids(conn, &ids).await?);
+    }
+    log::append(conn, &records).await?;
+    Ok(appended)
+}
+
+/// [`append_many`] without the log: only the benchmark measuring the log's cost calls it, since
+/// an event outside the log fails the next package's check that the log is whole.
+#[doc(hidden)]
+pub async fn insert_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+    insert_chunks(conn, batch).await
+}
+
+/// The events of `ids`, in that order.
+async fn by_ids(conn: &mut TenantConn, ids: &[Uuid]) -> StoreResult<Vec<EventRecord>> {
+    let rows: Vec<EventRow> = events::table
+        .filter(events::id.eq_any(ids))
+        .select(EventRow::as_select())
+        .load(conn.db())
+        .await?;
+    let mut by_id: std::collections::HashMap<Uuid, EventRow> =
+        rows.into_iter().map(|row| (row.id, row)).collect();
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("event {id} did not read back")))?
+                .try_into()
+        })
+        .collect()
+}
+
+/// One event of the org, whatever its asset.
+pub async fn by_id(conn: &mut TenantConn, id: Uuid) -> StoreResult<EventRecord> {
+    let row: EventRow = events::table
+        .filter(events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn.db())
+        .await?;
     row.try_into()
 }
 
-/// Appends many events; all or nothing with the caller's transaction. Each chunk is one
+/// The org's events that are no leaf of its log (those stored before the log existed, and the
+/// caller's own), in acceptance order.
+pub(crate) async fn unlogged(conn: &mut TenantConn) -> StoreResult<Vec<EventRecord>> {
+    use crate::schema::log_leaves;
+    let rows: Vec<EventRow> = events::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            log_leaves::table.filter(log_leaves::event_id.eq(events::id)),
+        )))
+        .order(events::seq)
+        .select(EventRow::as_select())
+        .load(conn.db())
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// Each chunk of a batch is one
 /// `INSERT … SELECT FROM unnest(<one array per column>)`: a constant statement, prepared once,
 /// instead of a freshly parsed multi-row VALUES list.
-pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+async fn insert_chunks(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
     use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     let org = conn.org();
     let mut appended = 0;

@@ -176,3 +176,39 @@ pub async fn drift(
             .collect(),
     })
 }
+
+#[derive(QueryableByName)]
+struct BackDatedRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    entries: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    max_lag_seconds: Option<i64>,
+}
+
+/// The agent's entries counted (before `until`) declared more than `tolerance` before the
+/// server accepted them.
+pub async fn back_dated(
+    conn: &mut TenantConn,
+    agent_id: Uuid,
+    until: OffsetDateTime,
+    tolerance: time::Duration,
+) -> StoreResult<compliance_core::package::BackDated> {
+    use diesel::sql_types::{BigInt, Timestamptz, Uuid as SqlUuid};
+    let row: BackDatedRow = diesel::sql_query(
+        "SELECT count(*) AS entries,
+                max(floor(extract(epoch FROM accepted_at - declared_at)))::int8 AS max_lag_seconds
+         FROM events
+         WHERE asset_id = $1 AND occurred_at < $2
+           AND declared_at < accepted_at - make_interval(secs => $3)",
+    )
+    .bind::<SqlUuid, _>(agent_id)
+    .bind::<Timestamptz, _>(until)
+    .bind::<BigInt, _>(tolerance.whole_seconds())
+    .get_result(conn.db())
+    .await?;
+    Ok(compliance_core::package::BackDated {
+        tolerance_seconds: tolerance.whole_seconds(),
+        entries: row.entries,
+        max_lag_seconds: row.max_lag_seconds,
+    })
+}

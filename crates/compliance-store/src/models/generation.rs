@@ -2,30 +2,38 @@
 //! let the core assemble it, seal and store the next version, and record the generation in the
 //! agent's audit trail, all in the caller's transaction.
 
+use compliance_attest::log::encode;
 use compliance_core::microseconds;
 use compliance_core::package::{
-    ConnectorConfig, Framework, PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
+    ConnectorConfig, Framework, LogAnchor, LogPrefix, PackageContent, PackageInputs,
+    PolicyEvidence, PolicyRule, assemble,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use super::packages::GENERATED;
 use super::packages::{NewPackage, PackageRecord};
-use super::{agents, compliance, connectors, figures, packages, policies, rules};
+use super::signing::KeySeal;
+use super::{agents, compliance, connectors, figures, log, packages, policies, rules};
 use crate::{StoreError, StoreResult, TenantConn};
 
 /// Generates the agent's next package as of `at` (entries strictly before the generation time
 /// count), or later if a previous version is later: see [`generation_time`]. SOC 2 and the
-/// crosswalks of `frameworks` are judged.
+/// crosswalks of `frameworks` are judged. The org's log is held while the figures are counted
+/// (no event of the org commits meanwhile), checked whole, and its checkpoint signed with the
+/// key `seal` opens.
 pub async fn generate(
     conn: &mut TenantConn,
     agent_id: Uuid,
     generated_by: Uuid,
     at: OffsetDateTime,
     frameworks: &[Framework],
+    seal: &KeySeal,
 ) -> StoreResult<PackageRecord> {
     // Lock first, then fix the time: no racing generation gets a later version at an earlier time.
     packages::lock_agent(conn, agent_id).await?;
+    let tree_size = log::hold(conn, agent_id).await?;
+    log::check_whole(conn, tree_size).await?;
     let previous = packages::latest(conn, agent_id).await?;
     let at = generation_time(
         at,
@@ -46,6 +54,11 @@ pub async fn generate(
     let audit = figures::audit_groups(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
     let evidence = policy_evidence(conn, agent_id, at).await?;
+    let previous_log = match packages::list(conn, Some(agent_id), 1, 0).await?.0.first() {
+        Some(latest) => content(latest)?.log,
+        None => None,
+    };
+    let log = anchor(conn, seal, agent_id, at, tree_size, previous_log).await?;
     let content = assemble(&PackageInputs {
         agent: &profile,
         connectors: &connectors,
@@ -54,6 +67,7 @@ pub async fn generate(
         drift: &drift,
         policies: &evidence,
         frameworks,
+        log: Some(&log),
     });
     let content = serde_json::to_value(&content)
         .map_err(|error| StoreError::Invalid(format!("package content: {error}")))?;
@@ -68,6 +82,42 @@ pub async fn generate(
         },
     )
     .await
+}
+
+/// How much earlier than its acceptance an entry may declare itself before it counts as
+/// back-dated.
+pub const BACK_DATED_TOLERANCE: time::Duration = time::Duration::minutes(15);
+
+/// The package's place in the log: the checkpoint of the tree of `tree_size`, the consistency
+/// proof from the previous version's tree, and the agent's back-dated entries.
+async fn anchor(
+    conn: &mut TenantConn,
+    seal: &KeySeal,
+    agent_id: Uuid,
+    at: OffsetDateTime,
+    tree_size: u64,
+    previous: Option<LogAnchor>,
+) -> StoreResult<LogAnchor> {
+    let checkpoint = log::checkpoint_at(conn, seal, tree_size).await?;
+    let previous = match previous {
+        Some(previous) => {
+            let proof = log::consistency(conn, previous.tree_size, tree_size).await?;
+            Some(LogPrefix {
+                tree_size: previous.tree_size,
+                root_hash: encode(&proof.from_root),
+                consistency_proof: proof.proof.iter().map(encode).collect(),
+            })
+        }
+        None => None,
+    };
+    Ok(LogAnchor {
+        origin: checkpoint.checkpoint.origin,
+        tree_size,
+        root_hash: encode(&checkpoint.checkpoint.root),
+        checkpoint: checkpoint.note,
+        previous,
+        back_dated: figures::back_dated(conn, agent_id, at, BACK_DATED_TOLERANCE).await?,
+    })
 }
 
 /// Every compliance policy's statement about the agent at `at`, as package evidence.

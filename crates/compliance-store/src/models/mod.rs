@@ -9,6 +9,7 @@ pub mod events;
 pub mod figures;
 pub mod generation;
 pub mod idempotency;
+pub mod log;
 pub mod orgs;
 pub mod packages;
 pub mod pdfs;

@@ -33,7 +33,7 @@ impl KeySeal {
         Self(XChaCha20Poly1305::new(key.into()))
     }
 
-    fn seal(&self, org: Uuid, key_id: &str, secret: &[u8]) -> StoreResult<Vec<u8>> {
+    pub(crate) fn seal(&self, org: Uuid, key_id: &str, secret: &[u8]) -> StoreResult<Vec<u8>> {
         let nonce = random::<NONCE_BYTES>()?;
         let aad = [org.as_bytes().as_slice(), key_id.as_bytes()].concat();
         let sealed = self
@@ -49,7 +49,7 @@ impl KeySeal {
         Ok([nonce.as_slice(), &sealed].concat())
     }
 
-    fn open(&self, org: Uuid, key_id: &str, sealed: &[u8]) -> StoreResult<Vec<u8>> {
+    pub(crate) fn open(&self, org: Uuid, key_id: &str, sealed: &[u8]) -> StoreResult<Vec<u8>> {
         let corrupt = || {
             StoreError::Corrupt(format!(
                 "signing key {key_id} does not open under this server's key-sealing key"
@@ -70,7 +70,7 @@ impl KeySeal {
     }
 }
 
-fn random<const N: usize>() -> StoreResult<[u8; N]> {
+pub(crate) fn random<const N: usize>() -> StoreResult<[u8; N]> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes)
         .map_err(|error| StoreError::Unavailable(format!("no randomness: {error}")))?;

@@ -79,9 +79,16 @@ async fn an_abandoned_generation_frees_its_agent_at_once() {
     let mut abandoned = store.tenant(world.acme.id).await.unwrap();
     let after = store.tenant(world.acme.id).await.unwrap();
     // Mid-generation: the agent's lock is held and version 1 written, uncommitted.
-    compliance_store::generation::generate(&mut abandoned, id(7), id(99), at, Framework::ALL)
-        .await
-        .unwrap();
+    compliance_store::generation::generate(
+        &mut abandoned,
+        id(7),
+        id(99),
+        at,
+        Framework::ALL,
+        &seal(),
+    )
+    .await
+    .unwrap();
     before.commit().await.unwrap();
     drop(abandoned);
     after.commit().await.unwrap();
@@ -89,8 +96,15 @@ async fn an_abandoned_generation_frees_its_agent_at_once() {
     // Were the abandoned transaction still open in the pool, this would wait on the agent's
     // lock until the statement timeout cancelled it.
     let mut next = store.tenant(world.acme.id).await.unwrap();
-    let package =
-        compliance_store::generation::generate(&mut next, id(7), id(99), at, Framework::ALL).await;
+    let package = compliance_store::generation::generate(
+        &mut next,
+        id(7),
+        id(99),
+        at,
+        Framework::ALL,
+        &seal(),
+    )
+    .await;
     let package = next.end(package).await.unwrap();
     assert_eq!(package.version, 1, "the abandoned version was rolled back");
 }

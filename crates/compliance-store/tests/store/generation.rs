@@ -27,7 +27,7 @@ pub async fn agent(world: &World, n: u128) {
 /// Generates agent `n`'s next package as of `at`, through the whole generation path.
 pub async fn generated(world: &World, n: u128, at: OffsetDateTime) -> PackageRecord {
     let mut conn = world.acme().await;
-    let package = generate(&mut conn, id(n), id(99), at, Framework::ALL).await;
+    let package = generate(&mut conn, id(n), id(99), at, Framework::ALL, &seal()).await;
     conn.end(package).await.unwrap()
 }
 

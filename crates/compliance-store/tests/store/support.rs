@@ -107,3 +107,8 @@ pub async fn asset(world: &World, org: &Organization, n: u128) {
         .unwrap();
     conn.commit().await.unwrap();
 }
+
+/// The key-sealing key the store tests seal signing and log keys under.
+pub fn seal() -> compliance_store::signing::KeySeal {
+    compliance_store::signing::KeySeal::new(&[9; 32])
+}

@@ -1,0 +1,6 @@
+DROP TABLE log_checkpoints;
+DROP TABLE log_keys;
+DROP TABLE log_hashes;
+DROP TABLE log_leaves;
+DROP TABLE log_heads;
+DROP FUNCTION log_heads_grow_only();
