@@ -42,6 +42,7 @@ fn export(dir: &Path, n: i32, signer: &SecretKey) -> Vec<PathBuf> {
                     content_sha256: seal.clone(),
                     previous_sha256: previous.clone(),
                     controls_covered: vec![],
+                    log_checkpoint: None,
                 },
             );
             previous = seal;

@@ -114,6 +114,7 @@ mod tests {
                 content_sha256: "cc".repeat(32),
                 previous_sha256: "dd".repeat(32),
                 controls_covered: vec!["CC6.1".into()],
+                log_checkpoint: None,
             },
         )
     }

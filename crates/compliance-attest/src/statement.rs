@@ -54,8 +54,12 @@ pub struct PackagePredicate {
     /// The previous version's seal; empty for version 1. A set of versions is a chain when each
     /// names the one before.
     pub previous_sha256: String,
-    /// The SOC 2 criteria the package finds covered.
+    /// The criteria the package finds covered: SOC 2's, then each crosswalk's.
     pub controls_covered: Vec<String>,
+    /// The signed checkpoint (a C2SP note) of the org's log the figures were computed over;
+    /// absent for a package generated before the log existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_checkpoint: Option<String>,
 }
 
 impl Statement {

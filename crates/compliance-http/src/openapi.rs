@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::archivist::{assets, compliance, compliance_policies, events};
-use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
+use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules};
 
 /// The description: every operation, its parameters, bodies and answers.
 #[derive(Debug, OpenApi)]
@@ -37,6 +37,7 @@ use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
         packages::attestation, oscal::read, keys::list, keys::rotate,
+        log::checkpoint, log::key, log::proof, log::consistency,
     ),
     components(schemas(crate::ErrorBody)),
     modifiers(&Security, &Errors),
@@ -48,6 +49,7 @@ use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
         (name = "policy rules", description = "The /v1 policy engine's rules (not compliance policies)"),
         (name = "audit", description = "An agent's audit trail"),
         (name = "packages", description = "Compliance packages: versioned, sealed, chained"),
+        (name = "log", description = "The org's transparency log: checkpoints and proofs (docs/log.md)"),
         (name = "health"),
     ),
 )]

@@ -62,7 +62,7 @@ fn archivist_v2() -> actix_web::Scope {
 
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
-    use crate::v1::{agents, audit, connectors, keys, oscal, packages, rules};
+    use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules};
     web::scope("/v1")
         .service(resource!("/agents", post => agents::create, get => agents::list))
         .service(resource!("/agents/{id}", get => agents::read))
@@ -81,6 +81,10 @@ fn v1() -> actix_web::Scope {
         .service(resource!("/compliance/{id}/oscal", get => oscal::read))
         .service(resource!("/keys", get => keys::list))
         .service(resource!("/keys/rotate", post => keys::rotate))
+        .service(resource!("/audit/{id}/proof", get => log::proof))
+        .service(resource!("/log/checkpoint", get => log::checkpoint))
+        .service(resource!("/log/key", get => log::key))
+        .service(resource!("/log/consistency", get => log::consistency))
 }
 
 async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {

@@ -29,9 +29,9 @@ pub struct AssetRequest {
     #[serde(default)]
     #[schema(value_type = crate::openapi::schema::AttributeMap)]
     attributes: Attributes,
-    /// Accepted for compatibility; every asset here is stored the same way.
+    /// `MERKLE_LOG`, `SIMPLE_HASH` or `PROOF_MECHANISM_UNSPECIFIED`. Every event of every asset
+    /// is a leaf of the org's transparency log, so each asset answers `MERKLE_LOG`.
     #[serde(default)]
-    #[allow(dead_code)]
     proof_mechanism: Option<String>,
     /// Accepted for compatibility; no asset here is public.
     #[serde(default)]
@@ -42,7 +42,14 @@ pub struct AssetRequest {
 impl RequestBody for AssetRequest {
     fn check(&self) -> ApiResult<()> {
         limits::attributes("attributes", &self.attributes)?;
-        limits::behaviours(&self.behaviours)
+        limits::behaviours(&self.behaviours)?;
+        match self.proof_mechanism.as_deref() {
+            None | Some("MERKLE_LOG" | "SIMPLE_HASH" | "PROOF_MECHANISM_UNSPECIFIED") => Ok(()),
+            Some(other) => Err(crate::ApiError::bad_request(format!(
+                "proof_mechanism: {other:?} is none of MERKLE_LOG, SIMPLE_HASH, \
+                 PROOF_MECHANISM_UNSPECIFIED"
+            ))),
+        }
     }
 }
 
@@ -62,6 +69,7 @@ pub struct AssetView {
     #[serde(with = "time::serde::rfc3339")]
     pub at_time: OffsetDateTime,
     pub storage_integrity: &'static str,
+    /// `MERKLE_LOG`: the asset's events are leaves of the org's log (`/v1/audit/{id}/proof`).
     pub proof_mechanism: &'static str,
     pub chain_id: &'static str,
     pub public: bool,
@@ -81,7 +89,7 @@ impl AssetView {
             owner: "",
             at_time: OffsetDateTime::now_utc(),
             storage_integrity: "TENANT_STORAGE",
-            proof_mechanism: "SIMPLE_HASH",
+            proof_mechanism: "MERKLE_LOG",
             chain_id: "",
             public: false,
             tenant_identity: tenant_identity(org),

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod audit;
 pub mod connectors;
 pub mod keys;
+pub mod log;
 pub mod oscal;
 pub mod packages;
 pub mod rules;
@@ -90,6 +91,29 @@ pub struct Paging {
     /// Items skipped before the page.
     #[param(minimum = 0, maximum = 9_007_199_254_740_991.0)]
     pub(crate) offset: Option<i64>,
+}
+
+/// GET /v1/audit/{id}/proof
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProofQuery {
+    /// The tree to prove against: the latest checkpoint's when absent.
+    #[param(minimum = 1, maximum = 9_223_372_036_854_775_807_i64)]
+    pub tree_size: Option<u64>,
+}
+
+/// GET /v1/log/consistency
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    /// The older tree's size.
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    pub from: u64,
+    /// The newer tree's size: the latest checkpoint's when absent.
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    pub to: Option<u64>,
 }
 
 /// The query of the trail.

@@ -238,6 +238,7 @@ pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Enve
                     content_sha256: package.content_sha256.clone(),
                     previous_sha256: package.previous_sha256.clone(),
                     controls_covered: view.content.controls_covered(),
+                    log_checkpoint: view.content.log.as_ref().map(|l| l.checkpoint.clone()),
                 },
             );
             let envelope = Envelope::sign(&statement, &key).map_err(internal)?;

@@ -10,6 +10,7 @@ mod evidence;
 mod fresh;
 mod idempotency;
 mod limits;
+mod log;
 mod openapi;
 mod oscal;
 mod packages;
