@@ -115,5 +115,53 @@ with tempfile.TemporaryDirectory() as folder:
     check("compliance-verify fails them with one PDF byte changed",
           subprocess.run(verifier, stdout=subprocess.DEVNULL).returncode == 1)
 
+# The transparency log: a second version of the agent, and compliance-verify checking that
+# each version's checkpoint is signed by the log key and that the second's trail extends the
+# first's; an entry's inclusion proof, whole and with its leaf altered.
+entry = call("POST", "/v1/audit", {"agent_id": agent, "action_type": "agent.deployed",
+                                   "policy_verdict": "PERMIT", "status": "success"})
+second = call("POST", "/v1/compliance", {"agent_id": agent})
+with tempfile.TemporaryDirectory() as folder:
+    stems = []
+    for version in (package, second):
+        stem = os.path.join(folder, f"compliance-attested-agent-v{version['version']}")
+        with open(stem + ".json", "w") as f:
+            json.dump(call("GET", f"/v1/compliance/{version['id']}"), f, indent=2)
+        with open(stem + ".pdf", "wb") as f:
+            f.write(call("GET", f"/v1/compliance/{version['id']}/pdf", raw=True))
+        with open(stem + ".attestation.json", "w") as f:
+            json.dump(call("GET", f"/v1/compliance/{version['id']}/attestation"), f)
+        stems.append(stem)
+    keys = os.path.join(folder, "keys.json")
+    with open(keys, "w") as f:
+        json.dump(call("GET", "/v1/keys"), f)
+    log_key = os.path.join(folder, "log-key.json")
+    with open(log_key, "w") as f:
+        json.dump(call("GET", "/v1/log/key"), f)
+    proof = os.path.join(folder, "proof.json")
+    with open(proof, "w") as f:
+        json.dump(call("GET", f"/v1/audit/{entry['id']}/proof"), f)
+    verifier = [os.environ["COMPLIANCE_VERIFY"], "--keys", keys, "--log-key", log_key,
+                "--proof", proof, *stems]
+    run = subprocess.run(verifier, capture_output=True, text=True)
+    print(run.stdout, end="")
+    check("compliance-verify: both checkpoints signed, the second trail extends the first, "
+          "the entry is in the log", run.returncode == 0 and "extends the version before" in run.stdout)
+    other_key = call("GET", "/v1/log/key")["verifier_key"].split("+")
+    wrong = os.path.join(folder, "wrong-key.txt")
+    with open(wrong, "w") as f:
+        f.write(f"{other_key[0]}+{other_key[1]}+" + base64.b64encode(b"\x01" + bytes(32)).decode())
+    check("compliance-verify fails them under another log key",
+          subprocess.run([*verifier[:3], "--log-key", wrong, *verifier[5:]],
+                         stdout=subprocess.DEVNULL).returncode == 1)
+    with open(proof) as f:
+        altered = json.load(f)
+    altered["leaf_data"] = altered["leaf_data"].replace("agent.deployed", "agent.retired")
+    with open(proof, "w") as f:
+        json.dump(altered, f)
+    check("compliance-verify fails an inclusion proof whose entry was altered",
+          subprocess.run([os.environ["COMPLIANCE_VERIFY"], "--log-key", log_key, "--proof", proof],
+                         stdout=subprocess.DEVNULL).returncode == 1)
+
 print(f"attestations: {checks['passed']} passed, {checks['failed']} failed")
 sys.exit(1 if checks["failed"] else 0)

@@ -2,24 +2,37 @@
 //! (its JSON, its PDF and its attestation, named `<stem>.json`, `<stem>.pdf` and
 //! `<stem>.attestation.json` as the demo writes them), it checks that the attestation is signed
 //! by a published key, that the JSON (RFC 8785, less its `chain` status) and the PDF are the
-//! files it names, and that the versions, given in order, form an unbroken chain. One line per
-//! check; exit code 0 only when every check holds.
+//! files it names, and that the versions, given in order, form an unbroken chain. Given the
+//! org's log key, it also checks each version's log checkpoint (its signature, and that the
+//! attestation names it) and that each version's tree extends the one before (RFC 9162
+//! consistency), and checks entries' inclusion proofs as `/v1/audit/{id}/proof` answers them.
+//! One line per check; exit code 0 only when every check holds.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use compliance_attest::{Envelope, PublicKey, Statement, canonical, digest};
+use compliance_attest::log::{decode, leaf_hash, verify_consistency, verify_inclusion};
+use compliance_attest::{Envelope, PublicKey, Statement, canonical, digest, open_checkpoint};
+use serde_json::Value;
 
 #[derive(Debug, Parser)]
 #[command(name = "compliance-verify", version, about)]
 struct Cli {
-    /// The org's public keys: `GET /v1/keys`'s JSON, or one PEM public key.
+    /// The org's public keys: `GET /v1/keys`'s JSON, or one PEM public key. Needed to check
+    /// versions.
     #[arg(long)]
-    keys: PathBuf,
+    keys: Option<PathBuf>,
+    /// The org's log key: `GET /v1/log/key`'s JSON, or the verifier key itself
+    /// (`<name>+<id>+<key>`). Checks the versions' log anchors and the proofs.
+    #[arg(long)]
+    log_key: Option<String>,
+    /// An entry's inclusion proof, as `GET /v1/audit/{id}/proof` answers it (repeatable).
+    #[arg(long = "proof")]
+    proofs: Vec<PathBuf>,
     /// Each version's stem (`compliance-triage-agent-v3` for `….json`, `….pdf` and
     /// `….attestation.json`), in version order.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "proofs")]
     versions: Vec<PathBuf>,
 }
 
@@ -45,21 +58,53 @@ impl Report {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let keys = match read_keys(&cli.keys) {
+    let keys = match cli.keys.as_deref().map(read_keys).transpose() {
         Ok(keys) => keys,
         Err(error) => {
             eprintln!("compliance-verify: {error}");
             return ExitCode::from(2);
         }
     };
-    let mut report = Report::default();
-    let mut previous: Option<Statement> = None;
-    for stem in &cli.versions {
-        let statement = version(&mut report, &keys, stem);
-        if let Some(statement) = &statement {
-            link(&mut report, previous.as_ref(), statement, stem);
+    let log_key = match cli.log_key.as_deref().map(read_log_key).transpose() {
+        Ok(key) => key,
+        Err(error) => {
+            eprintln!("compliance-verify: {error}");
+            return ExitCode::from(2);
         }
-        previous = statement;
+    };
+    if !cli.versions.is_empty() && keys.is_none() {
+        eprintln!("compliance-verify: checking versions needs --keys");
+        return ExitCode::from(2);
+    }
+    if !cli.proofs.is_empty() && log_key.is_none() {
+        eprintln!("compliance-verify: checking proofs needs --log-key");
+        return ExitCode::from(2);
+    }
+    let mut report = Report::default();
+    let mut previous: Option<(Statement, Option<Value>)> = None;
+    for stem in &cli.versions {
+        let statement = version(&mut report, keys.as_deref().unwrap_or_default(), stem);
+        let anchor = match (&statement, &log_key) {
+            (Some(statement), Some(key)) => anchored(&mut report, key, statement, stem),
+            _ => None,
+        };
+        if let Some(statement) = &statement {
+            link(
+                &mut report,
+                previous.as_ref().map(|(s, _)| s),
+                statement,
+                stem,
+            );
+            if let (Some((_, Some(before))), Some(after)) = (&previous, &anchor) {
+                extends(&mut report, before, after, stem);
+            }
+        }
+        previous = statement.map(|s| (s, anchor));
+    }
+    for path in &cli.proofs {
+        if let Some(key) = &log_key {
+            inclusion(&mut report, key, path);
+        }
     }
     println!("verify: {} passed, {} failed", report.passed, report.failed);
     if report.failed == 0 {
@@ -73,7 +118,7 @@ fn main() -> ExitCode {
 fn read_keys(path: &Path) -> Result<Vec<PublicKey>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if let Ok(listed) = serde_json::from_str::<serde_json::Value>(&text) {
+    if let Ok(listed) = serde_json::from_str::<Value>(&text) {
         let keys = listed["keys"]
             .as_array()
             .ok_or_else(|| format!("{}: no \"keys\" list", path.display()))?;
@@ -127,7 +172,7 @@ fn version(report: &mut Report, keys: &[PublicKey], stem: &Path) -> Option<State
     let version = statement.predicate.version;
     let json = std::fs::read(with(stem, ".json"))
         .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .map(|mut package| {
             // The chain status is how a reader found the chain, not part of the package.
             if let Some(fields) = package.as_object_mut() {
@@ -188,4 +233,126 @@ fn link(report: &mut Report, previous: Option<&Statement>, statement: &Statement
             );
         }
     }
+}
+
+/// The log's verifier key: `/v1/log/key`'s JSON in a file, such a file holding the key alone,
+/// or the key itself.
+fn read_log_key(given: &str) -> Result<String, String> {
+    let text = match std::fs::read_to_string(given) {
+        Ok(text) => text,
+        Err(_) if given.contains('+') => given.to_owned(),
+        Err(e) => return Err(format!("cannot read {given}: {e}")),
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(json) => json["verifier_key"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{given}: no \"verifier_key\"")),
+        Err(_) => Ok(text.trim().to_owned()),
+    }
+}
+
+/// Checks a version's log anchor: its checkpoint is signed by the log key, says the tree size
+/// and root the JSON states, and is the one the attestation names. The anchor once it holds.
+fn anchored(report: &mut Report, key: &str, statement: &Statement, stem: &Path) -> Option<Value> {
+    let name = stem.display();
+    let package = std::fs::read(with(stem, ".json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())?;
+    let log = package.get("log").filter(|l| !l.is_null())?.clone();
+    let note = log["checkpoint"].as_str().unwrap_or_default();
+    let opened = open_checkpoint(note, key);
+    let holds = opened.as_ref().is_ok_and(|c| {
+        Some(c.size) == log["tree_size"].as_u64()
+            && log["root_hash"].as_str() == Some(compliance_attest::log::encode(&c.root).as_str())
+    });
+    report.check(
+        holds,
+        &format!(
+            "{name}: its log checkpoint (tree of {}) is signed by the log key and states its root",
+            log["tree_size"]
+        ),
+    );
+    report.check(
+        statement.predicate.log_checkpoint.as_deref() == Some(note),
+        &format!("{name}: the attestation names that checkpoint"),
+    );
+    holds.then_some(log)
+}
+
+/// Checks that `after`'s tree extends `before`'s: the previous tree it names is `before`'s,
+/// and its consistency proof holds.
+fn extends(report: &mut Report, before: &Value, after: &Value, stem: &Path) {
+    let name = stem.display();
+    let previous = &after["previous"];
+    let proof: Option<Vec<_>> = previous["consistency_proof"].as_array().and_then(|hashes| {
+        hashes
+            .iter()
+            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
+            .collect()
+    });
+    let roots = (
+        before["root_hash"].as_str().and_then(|h| decode(h).ok()),
+        after["root_hash"].as_str().and_then(|h| decode(h).ok()),
+    );
+    let (from, to) = (before["tree_size"].as_u64(), after["tree_size"].as_u64());
+    let names_before = previous["tree_size"] == before["tree_size"]
+        && previous["root_hash"] == before["root_hash"];
+    let consistent = match (proof, roots, from, to) {
+        (Some(proof), (Some(old), Some(new)), Some(from), Some(to)) => {
+            verify_consistency(&proof, from, old, to, new).is_ok()
+        }
+        _ => false,
+    };
+    report.check(
+        names_before && consistent,
+        &format!(
+            "{name}: its trail (tree of {}) extends the version before's (tree of {}): nothing \
+             removed, nothing inserted",
+            after["tree_size"], before["tree_size"]
+        ),
+    );
+}
+
+/// Checks an inclusion proof file: its checkpoint is signed by the log key, and the leaf (the
+/// entry's RFC 8785 JSON) is in that tree.
+fn inclusion(report: &mut Report, key: &str, path: &Path) {
+    let name = path.display();
+    let proof = std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .unwrap_or(Value::Null);
+    let data = proof["leaf_data"].as_str().unwrap_or_default();
+    let signed = open_checkpoint(proof["checkpoint"].as_str().unwrap_or_default(), key);
+    report.check(
+        signed.is_ok(),
+        &format!("{name}: its checkpoint is signed by the log key"),
+    );
+    let path_hashes: Option<Vec<_>> = proof["inclusion_proof"].as_array().and_then(|hashes| {
+        hashes
+            .iter()
+            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
+            .collect()
+    });
+    let included = match (signed, path_hashes, proof["leaf_index"].as_u64()) {
+        (Ok(tree), Some(hashes), Some(index)) => verify_inclusion(
+            &hashes,
+            index,
+            tree.size,
+            leaf_hash(data.as_bytes()),
+            tree.root,
+        )
+        .is_ok(),
+        _ => false,
+    };
+    let id = serde_json::from_str::<Value>(data)
+        .map(|leaf| leaf["id"].clone())
+        .unwrap_or_default();
+    report.check(
+        included,
+        &format!(
+            "{name}: entry {id} is leaf {} of the checkpoint's tree",
+            proof["leaf_index"]
+        ),
+    );
 }

@@ -13,6 +13,7 @@ mod embedded;
 mod figures;
 mod generation;
 mod idempotency;
+mod log;
 mod orgs;
 mod packages;
 mod pdfs;
