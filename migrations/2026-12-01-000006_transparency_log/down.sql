@@ -1,3 +1,5 @@
+DROP INDEX events_back_dated;
+ALTER TABLE events DROP COLUMN lag_seconds;
 DROP TABLE log_checkpoints;
 DROP TABLE log_keys;
 DROP TABLE log_hashes;

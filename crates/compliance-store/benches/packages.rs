@@ -52,7 +52,9 @@ struct Row {
     n: i64,
 }
 
-async fn load_agent(db: &TestDb, org: Uuid, agent: Uuid, entries: i64) {
+/// Loads `entries` for `agent` in an org of its own, by bare SQL, then has the store append them
+/// to the org's log (the backfill an upgraded database does once); the backfill's time.
+async fn load_agent(db: &TestDb, org: Uuid, agent: Uuid, entries: i64) -> Duration {
     let mut conn = db.store.tenant(org).await.unwrap();
     agents::create(
         &mut conn,
@@ -84,6 +86,16 @@ async fn load_agent(db: &TestDb, org: Uuid, agent: Uuid, entries: i64) {
     .await
     .unwrap();
     raw.batch_execute("VACUUM ANALYZE events").await.unwrap();
+    let started = Instant::now();
+    let mut conn = db.store.tenant(org).await.unwrap();
+    let size = compliance_store::log::hold(&mut conn, agent).await.unwrap();
+    conn.commit().await.unwrap();
+    let backfill = started.elapsed();
+    assert_eq!(size, entries as u64, "every entry is a leaf");
+    raw.batch_execute("VACUUM ANALYZE log_hashes, log_leaves")
+        .await
+        .unwrap();
+    backfill
 }
 
 fn new_entry(agent: Uuid, n: u32) -> NewEvent {
@@ -121,10 +133,13 @@ fn main() {
         let db = TestDb::new().await;
         let org = db.store.ensure_organization("bench").await.unwrap().id;
         if only.as_deref().is_none_or(|o| o == "generation") {
-            generation(&db, org).await;
+            generation(&db).await;
         }
         if only.as_deref().is_none_or(|o| o == "ingest") {
             ingest(&db, org).await;
+        }
+        if only.as_deref().is_none_or(|o| o == "log") {
+            proofs(&db).await;
         }
     });
 }
@@ -138,14 +153,15 @@ async fn bare_count(raw: &mut AsyncPgConnection, sql: &str) -> i64 {
         .n
 }
 
-async fn generation(db: &TestDb, org: Uuid) {
+async fn generation(db: &TestDb) {
     println!(
-        "| agent's entries | generation (median of {RUNS}) | bare aggregate SQL | ratio | peak RSS during generation |"
+        "| agent's entries | generation (median of {RUNS}) | bare aggregate SQL | ratio | peak RSS during generation | their backfill into the log, once |"
     );
-    println!("|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|");
     for (n, entries) in [(1u128, 10_000i64), (2, 1_000_000)] {
         let agent = Uuid::from_u128(n);
-        load_agent(db, org, agent, entries).await;
+        let org = org_of(db, entries).await;
+        let backfill = load_agent(db, org, agent, entries).await;
         let at = OffsetDateTime::now_utc();
         let mut generation = Vec::new();
         reset_peak_rss();
@@ -208,13 +224,23 @@ async fn generation(db: &TestDb, org: Uuid) {
         }
         let (g, b) = (median(generation), median(baseline));
         println!(
-            "| {entries} | {:.1} ms | {:.1} ms | {:.2}× | {} MiB |",
+            "| {entries} | {:.1} ms | {:.1} ms | {:.2}× | {} MiB | {:.1} s |",
             g.as_secs_f64() * 1e3,
             b.as_secs_f64() * 1e3,
             g.as_secs_f64() / b.as_secs_f64(),
-            peak / 1024
+            peak / 1024,
+            backfill.as_secs_f64()
         );
     }
+}
+
+/// The org an agent of `entries` is loaded in: its own, so its backfill is its alone.
+async fn org_of(db: &TestDb, entries: i64) -> Uuid {
+    db.store
+        .ensure_organization(&format!("bench-{entries}"))
+        .await
+        .unwrap()
+        .id
 }
 
 /// psql's `\copy` of `file` into events in a transaction it rolls back: the time psql reports
@@ -264,14 +290,33 @@ async fn ingest(db: &TestDb, org: Uuid) {
     .unwrap();
     conn.commit().await.unwrap();
     let batch: Vec<NewEvent> = (0..10_000).map(|n| new_entry(agent, n)).collect();
+    // Grow the org's log first, so each run appends to a tree of 100,000 leaves, not an empty one.
+    for chunk in 0..10 {
+        let grown: Vec<NewEvent> = (0..10_000)
+            .map(|n| new_entry(agent, chunk * 10_000 + n))
+            .collect();
+        let mut conn = db.store.tenant(org).await.unwrap();
+        events::append_many(&mut conn, &grown).await.unwrap();
+        conn.commit().await.unwrap();
+    }
     let mut ingest = Vec::new();
+    let mut unlogged = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
         let mut conn = db.store.tenant(org).await.unwrap();
         let appended = events::append_many(&mut conn, &batch).await.unwrap();
+        let size = compliance_store::log::hold(&mut conn, agent).await.unwrap();
         conn.rollback().await.unwrap();
         assert_eq!(appended, batch.len());
+        assert_eq!(size, 110_000, "the batch is in the log");
         ingest.push(started.elapsed());
+        // The same rows without the log: its cost is the difference.
+        let started = Instant::now();
+        let mut conn = db.store.tenant(org).await.unwrap();
+        let inserted = events::insert_many(&mut conn, &batch).await.unwrap();
+        conn.rollback().await.unwrap();
+        assert_eq!(inserted, batch.len());
+        unlogged.push(started.elapsed());
     }
     let rfc3339 = &time::format_description::well_known::Rfc3339;
     let csv: String = batch
@@ -286,14 +331,23 @@ async fn ingest(db: &TestDb, org: Uuid) {
     let copy: Vec<Duration> = (0..RUNS)
         .map(|_| psql_copy(&db.url, &file, batch.len()))
         .collect();
-    let (i, c) = (median(ingest), median(copy));
+    let (i, c, u) = (median(ingest), median(copy), median(unlogged));
     println!();
     println!("| batch of 10,000 entries | median of {RUNS} | entries/s |");
     println!("|---|---:|---:|");
     println!(
-        "| `events::append_many` (tenant transaction, `unnest`, 5,000 rows a statement) | {:.1} ms | {:.0} |",
+        "| `events::append_many` (tenant transaction, `unnest`, 5,000 rows a statement; read back, logged) | {:.1} ms | {:.0} |",
         i.as_secs_f64() * 1e3,
         10_000.0 / i.as_secs_f64()
+    );
+    println!(
+        "| the same rows without the log (`events::insert_many`) | {:.1} ms | {:.0} |",
+        u.as_secs_f64() * 1e3,
+        10_000.0 / u.as_secs_f64()
+    );
+    println!(
+        "| with the log ÷ without, in entries/s | {:.2}× | |",
+        u.as_secs_f64() / i.as_secs_f64()
     );
     println!(
         "| psql `\\copy` of the same rows (BEGIN, COPY, ROLLBACK as psql's `\\timing` gives them) | {:.1} ms | {:.0} |",
@@ -306,4 +360,158 @@ fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("compliance-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Proofs at 10^6 leaves (the org the generation bench loaded), each beside the bare indexed
+/// read of the stored hashes it needs; checkpoint signing beside Ed25519 signing alone.
+async fn proofs(db: &TestDb) {
+    use compliance_attest::log::{self as tree, Read};
+    use compliance_store::log;
+    let entries = 1_000_000i64;
+    let org = org_of(db, entries).await;
+    let agent = Uuid::from_u128(2);
+    let mut conn = db.store.tenant(org).await.unwrap();
+    let mut size = log::size(&mut conn).await.unwrap();
+    conn.commit().await.unwrap();
+    if size == 0 {
+        load_agent(db, org, agent, entries).await;
+        size = entries as u64;
+    }
+    let mut raw = AsyncPgConnection::establish(&db.url).await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Leaf {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        leaf_index: i64,
+    }
+    let leaves: Vec<Leaf> = diesel::sql_query(format!(
+        "SELECT event_id, leaf_index FROM log_leaves WHERE org_id = '{org}' AND leaf_index % 9973 = 17"
+    ))
+    .load(&mut raw)
+    .await
+    .unwrap();
+    assert!(leaves.len() >= 100, "{} sampled leaves", leaves.len());
+    let bare_read = |indexes: Vec<u64>| {
+        let list = indexes
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(
+            "SELECT count(*) AS n FROM log_hashes WHERE org_id = '{org}' AND hash_index IN ({list})"
+        )
+    };
+    let (mut inclusion, mut inclusion_bare) = (Vec::new(), Vec::new());
+    for leaf in &leaves {
+        let started = Instant::now();
+        let mut conn = db.store.tenant(org).await.unwrap();
+        let proof = log::inclusion(&mut conn, leaf.event_id, Some(size))
+            .await
+            .unwrap();
+        conn.commit().await.unwrap();
+        inclusion.push(started.elapsed());
+        let hash = tree::leaf_hash(proof.leaf_data.as_bytes());
+        tree::verify_inclusion(&proof.proof, proof.leaf_index, size, hash, proof.root).unwrap();
+        assert_eq!(proof.leaf_index, leaf.leaf_index as u64);
+        // The bare reads: the leaf, the event, the proof's hashes and the root's.
+        let mut needed = tree::reads(Read::Inclusion {
+            index: proof.leaf_index,
+            size,
+        })
+        .unwrap();
+        needed.extend(tree::reads(Read::Root { size }).unwrap());
+        let sql = [
+            format!(
+                "SELECT leaf_index AS n FROM log_leaves WHERE org_id = '{org}' AND event_id = '{}'",
+                leaf.event_id
+            ),
+            format!(
+                "SELECT seq AS n FROM events WHERE org_id = '{org}' AND id = '{}'",
+                leaf.event_id
+            ),
+            bare_read(needed),
+        ];
+        let started = Instant::now();
+        for sql in &sql {
+            diesel::sql_query(sql).load::<Row>(&mut raw).await.unwrap();
+        }
+        inclusion_bare.push(started.elapsed());
+    }
+    let (mut consistency, mut consistency_bare) = (Vec::new(), Vec::new());
+    for leaf in &leaves {
+        let from = leaf.leaf_index as u64 + 1;
+        let started = Instant::now();
+        let mut conn = db.store.tenant(org).await.unwrap();
+        let proof = log::consistency(&mut conn, from, size).await.unwrap();
+        conn.commit().await.unwrap();
+        consistency.push(started.elapsed());
+        tree::verify_consistency(&proof.proof, from, proof.from_root, size, proof.to_root).unwrap();
+        let mut needed = tree::reads(Read::Consistency { from, to: size }).unwrap();
+        needed.extend(tree::reads(Read::Root { size: from }).unwrap());
+        needed.extend(tree::reads(Read::Root { size }).unwrap());
+        let started = Instant::now();
+        diesel::sql_query(bare_read(needed))
+            .load::<Row>(&mut raw)
+            .await
+            .unwrap();
+        consistency_bare.push(started.elapsed());
+    }
+    // Signing: a checkpoint of a size not yet signed (root, sign, store), beside signing alone.
+    let seal = KeySeal::new(&[5; 32]);
+    let mut signing = Vec::new();
+    for n in 0..RUNS as u64 {
+        let started = Instant::now();
+        let mut conn = db.store.tenant(org).await.unwrap();
+        log::checkpoint_at(&mut conn, &seal, size - 1 - n)
+            .await
+            .unwrap();
+        conn.rollback().await.unwrap();
+        signing.push(started.elapsed());
+    }
+    let key = compliance_attest::LogKey::from_seed("bench", &[1; 32]).unwrap();
+    let root = tree::leaf_hash(b"root");
+    let started = Instant::now();
+    let signs = 1_000u32;
+    for n in 0..signs {
+        key.sign_checkpoint(u64::from(n), root).unwrap();
+    }
+    let sign_alone = started.elapsed() / signs;
+    println!();
+    println!("| at {size} leaves | median | bare SQL of the same reads | ratio |");
+    println!("|---|---:|---:|---:|");
+    for (what, ours, bare) in [
+        (
+            format!(
+                "inclusion proof (`log::inclusion`, {} leaves sampled)",
+                leaves.len()
+            ),
+            median(inclusion),
+            median(inclusion_bare),
+        ),
+        (
+            format!(
+                "consistency proof to the whole tree (`log::consistency`, {} sizes)",
+                leaves.len()
+            ),
+            median(consistency),
+            median(consistency_bare),
+        ),
+        (
+            format!("a new checkpoint (`log::checkpoint_at`: root, Ed25519, stored; {RUNS} runs)"),
+            median(signing),
+            sign_alone,
+        ),
+    ] {
+        println!(
+            "| {what} | {:.2} ms | {:.3} ms | {:.1}× |",
+            ours.as_secs_f64() * 1e3,
+            bare.as_secs_f64() * 1e3,
+            ours.as_secs_f64() / bare.as_secs_f64()
+        );
+    }
+    println!(
+        "(the last row's baseline is signing the note alone, {signs} times: {:.3} ms each)",
+        sign_alone.as_secs_f64() * 1e3
+    );
 }

@@ -111,6 +111,7 @@ diesel::table! {
         status -> Nullable<Text>,
         duration_ms -> Nullable<Int8>,
         metadata -> Jsonb,
+        lag_seconds -> Nullable<Float8>,
     }
 }
 

@@ -259,7 +259,7 @@ fn document(view: &PackageView, digests: &Digests) -> OscalDocument {
                      package's rules."
                 ),
                 start: at.clone(),
-                props: vec![prop("package-seal", &header.content_sha256)],
+                props: result_props(view),
                 reviewed_controls: ReviewedControls {
                     control_selections: frameworks
                         .iter()
@@ -314,6 +314,17 @@ fn document(view: &PackageView, digests: &Digests) -> OscalDocument {
             },
         },
     }
+}
+
+/// The result's props: the package's seal, and the log tree its figures were counted over.
+fn result_props(view: &PackageView) -> Vec<Prop> {
+    let mut props = vec![prop("package-seal", &view.header.content_sha256)];
+    if let Some(log) = &view.content.log {
+        props.push(prop("log-origin", &log.origin));
+        props.push(prop("log-tree-size", &log.tree_size.to_string()));
+        props.push(prop("log-root-hash", &log.root_hash));
+    }
+    props
 }
 
 fn prop(name: &'static str, value: &str) -> Prop {

@@ -43,6 +43,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/compliance/{id}/oscal"),
     ("GET", "/v1/keys"),
     ("POST", "/v1/keys/rotate"),
+    ("GET", "/v1/audit/{id}/proof"),
+    ("GET", "/v1/log/checkpoint"),
+    ("GET", "/v1/log/key"),
+    ("GET", "/v1/log/consistency"),
 ];
 
 /// The documented operations: method and path template.

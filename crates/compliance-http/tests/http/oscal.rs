@@ -102,6 +102,22 @@ async fn the_oscal_export_validates_against_nists_schema_and_says_what_the_packa
         );
     }
     assert_eq!(result["start"], package["generated_at"]);
+    // The log tree the figures were counted over, as the package states it.
+    let props = result["props"].as_array().unwrap();
+    let prop = |name: &str| {
+        props
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].clone())
+    };
+    assert_eq!(
+        prop("log-tree-size"),
+        Some(json!(package["log"]["tree_size"].to_string()))
+    );
+    assert_eq!(
+        prop("log-root-hash"),
+        Some(package["log"]["root_hash"].clone())
+    );
     // Back-matter: the attestation and the PDF, by the digests of what downloads serve.
     let resources = document["assessment-results"]["back-matter"]["resources"]
         .as_array()

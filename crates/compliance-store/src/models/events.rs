@@ -130,7 +130,7 @@ impl<'a> EventInsert<'a> {
     }
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 struct EventRow {
     id: Uuid,
@@ -155,6 +155,7 @@ struct EventRow {
     /// (it keeps them exactly) reaches the client as stored.
     #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::Text>("events.metadata::text"))]
     #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Text>)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
     metadata: String,
 }
 
@@ -255,15 +256,10 @@ pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<Even
 /// Appends many events, and logs them in their order; all or nothing with the caller's
 /// transaction.
 pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
-    let appended = insert_many(conn, batch).await?;
-    // Read back as stored: a leaf is what the row says, as a proof reads it again.
-    let mut records = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(BATCH_ROWS) {
-        let ids: Vec<Uuid> = chunk.iter().map(|e| e.id).collect();
-        records.extend(by_ids(conn, &ids).await?);
-    }
+    // As stored: a leaf is what the row says, as a proof reads it again.
+    let records = insert_returning(conn, batch).await?;
     log::append(conn, &records).await?;
-    Ok(appended)
+    Ok(records.len())
 }
 
 /// [`append_many`] without the log: only the benchmark measuring the log's cost calls it, since
@@ -274,7 +270,7 @@ pub async fn insert_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResu
 }
 
 /// The events of `ids`, in that order.
-async fn by_ids(conn: &mut TenantConn, ids: &[Uuid]) -> StoreResult<Vec<EventRecord>> {
+pub(crate) async fn by_ids(conn: &mut TenantConn, ids: &[Uuid]) -> StoreResult<Vec<EventRecord>> {
     let rows: Vec<EventRow> = events::table
         .filter(events::id.eq_any(ids))
         .select(EventRow::as_select())
@@ -302,63 +298,93 @@ pub async fn by_id(conn: &mut TenantConn, id: Uuid) -> StoreResult<EventRecord> 
     row.try_into()
 }
 
-/// The org's events that are no leaf of its log (those stored before the log existed, and the
-/// caller's own), in acceptance order.
-pub(crate) async fn unlogged(conn: &mut TenantConn) -> StoreResult<Vec<EventRecord>> {
+/// The ids of the org's events that are no leaf of its log (those stored before the log
+/// existed, and the caller's own), in acceptance order: ids only, so a large backfill reads its
+/// rows a chunk at a time.
+pub(crate) async fn unlogged(conn: &mut TenantConn) -> StoreResult<Vec<Uuid>> {
     use crate::schema::log_leaves;
-    let rows: Vec<EventRow> = events::table
+    Ok(events::table
         .filter(diesel::dsl::not(diesel::dsl::exists(
             log_leaves::table.filter(log_leaves::event_id.eq(events::id)),
         )))
         .order(events::seq)
-        .select(EventRow::as_select())
+        .select(events::id)
         .load(conn.db())
-        .await?;
-    rows.into_iter().map(TryInto::try_into).collect()
+        .await?)
 }
 
 /// Each chunk of a batch is one
 /// `INSERT … SELECT FROM unnest(<one array per column>)`: a constant statement, prepared once,
 /// instead of a freshly parsed multi-row VALUES list.
 async fn insert_chunks(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
-    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     let org = conn.org();
     let mut appended = 0;
     for chunk in batch.chunks(BATCH_ROWS) {
-        let column =
-            |f: &dyn Fn(&NewEvent) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
-        // Metadata travels as text and becomes jsonb in PostgreSQL, never a tree in memory.
-        appended += diesel::sql_query(
-            "INSERT INTO events (org_id, asset_id, id, display_type, correlation_value, declared_at, operation, \
-               behaviour, event_attributes, asset_attributes, principal_declared, connector, target_resource, \
-               policy_verdict, status, duration_ms, metadata) \
-             SELECT $1, a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m::jsonb \
-             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
-               $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], \
-               $14::text[], $15::text[], $16::int8[], $17::text[]) \
-               AS u(a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m)",
-        )
-        .bind::<SqlUuid, _>(org)
-        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.asset_id).collect::<Vec<_>>())
-        .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.display_type.clone()).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.correlation_value.clone()))
-        .bind::<Array<Nullable<Timestamptz>>, _>(chunk.iter().map(|e| e.declared_at).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.operation.clone()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.behaviour.clone()).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.event_attributes)).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.asset_attributes)).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.principal_declared.clone()).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.connector.clone()))
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.target_resource.clone()))
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.map(|v| v.as_str().to_owned())))
-        .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.map(|s| s.as_str().to_owned())))
-        .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(chunk.iter().map(|e| e.audit.metadata.get()).collect::<Vec<_>>())
-        .execute(conn.db())
-        .await?;
+        appended += insert_query(org, chunk, "").execute(conn.db()).await?;
     }
     Ok(appended)
+}
+
+/// Inserts `batch` as [`insert_chunks`] does and answers the rows as stored, in acceptance
+/// order: what each leaf of the log is made from, with no second read.
+async fn insert_returning(
+    conn: &mut TenantConn,
+    batch: &[NewEvent],
+) -> StoreResult<Vec<EventRecord>> {
+    const RETURNING: &str = " RETURNING id, asset_id, seq, display_type, correlation_value, declared_at, \
+        accepted_at, occurred_at, operation, behaviour, event_attributes, asset_attributes, principal_declared, \
+        connector, target_resource, policy_verdict, status, duration_ms, metadata::text AS metadata";
+    let org = conn.org();
+    let mut rows: Vec<EventRow> = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(BATCH_ROWS) {
+        rows.extend(
+            insert_query(org, chunk, RETURNING)
+                .load::<EventRow>(conn.db())
+                .await?,
+        );
+    }
+    // RETURNING promises no order; the identity column is the order of acceptance.
+    rows.sort_unstable_by_key(|row| row.seq);
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// One chunk's `INSERT … SELECT FROM unnest(<one array per column>)`, then `tail`.
+fn insert_query<'a>(
+    org: Uuid,
+    chunk: &'a [NewEvent],
+    tail: &str,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    let column = |f: &dyn Fn(&NewEvent) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
+    // Metadata travels as text and becomes jsonb in PostgreSQL, never a tree in memory.
+    diesel::sql_query(format!(
+        "INSERT INTO events (org_id, asset_id, id, display_type, correlation_value, declared_at, operation, \
+           behaviour, event_attributes, asset_attributes, principal_declared, connector, target_resource, \
+           policy_verdict, status, duration_ms, metadata) \
+         SELECT $1, a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m::jsonb \
+         FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
+           $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], \
+           $14::text[], $15::text[], $16::int8[], $17::text[]) \
+           AS u(a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m){tail}"
+    ))
+    .into_boxed()
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.asset_id).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(chunk.iter().map(|e| e.display_type.clone()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(&|e| e.correlation_value.clone()))
+    .bind::<Array<Nullable<Timestamptz>>, _>(chunk.iter().map(|e| e.declared_at).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(chunk.iter().map(|e| e.operation.clone()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(chunk.iter().map(|e| e.behaviour.clone()).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.event_attributes)).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.asset_attributes)).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| e.principal_declared.clone()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.connector.clone()))
+    .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.target_resource.clone()))
+    .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.policy_verdict.map(|v| v.as_str().to_owned())))
+    .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.map(|s| s.as_str().to_owned())))
+    .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(chunk.iter().map(|e| e.audit.metadata.get().to_owned()).collect::<Vec<_>>())
 }
 
 /// One event of one asset.

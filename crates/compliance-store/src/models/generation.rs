@@ -84,10 +84,6 @@ pub async fn generate(
     .await
 }
 
-/// How much earlier than its acceptance an entry may declare itself before it counts as
-/// back-dated.
-pub const BACK_DATED_TOLERANCE: time::Duration = time::Duration::minutes(15);
-
 /// The package's place in the log: the checkpoint of the tree of `tree_size`, the consistency
 /// proof from the previous version's tree, and the agent's back-dated entries.
 async fn anchor(
@@ -116,7 +112,7 @@ async fn anchor(
         root_hash: encode(&checkpoint.checkpoint.root),
         checkpoint: checkpoint.note,
         previous,
-        back_dated: figures::back_dated(conn, agent_id, at, BACK_DATED_TOLERANCE).await?,
+        back_dated: figures::back_dated(conn, agent_id, at).await?,
     })
 }
 

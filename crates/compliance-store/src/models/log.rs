@@ -16,6 +16,9 @@ use super::signing::{KeySeal, random};
 use crate::schema::{log_checkpoints, log_hashes, log_heads, log_keys, log_leaves};
 use crate::{StoreError, StoreResult, TenantConn};
 
+/// Events a backfill reads and appends at a time.
+const BACKFILL_CHUNK: usize = 5_000;
+
 /// How long a checkpoint is the latest one served before a grown log gets a new one.
 pub const CHECKPOINT_INTERVAL: time::Duration = time::Duration::seconds(5);
 
@@ -85,12 +88,18 @@ async fn locked(conn: &mut TenantConn) -> StoreResult<(u64, bool)> {
         return Ok((size, false));
     }
     let unlogged = events::unlogged(conn).await?;
-    append_leaves(conn, size, &unlogged).await?;
+    let mut size = size;
+    // A chunk's rows at a time: a backfill of millions never holds them all.
+    for ids in unlogged.chunks(BACKFILL_CHUNK) {
+        let records = events::by_ids(conn, ids).await?;
+        append_leaves(conn, size, &records).await?;
+        size += records.len() as u64;
+    }
     diesel::update(log_heads::table)
         .set(log_heads::backfilled.eq(true))
         .execute(conn.db())
         .await?;
-    Ok((size + unlogged.len() as u64, true))
+    Ok((size, true))
 }
 
 async fn append_leaves(
@@ -102,10 +111,7 @@ async fn append_leaves(
         return Ok(());
     }
     let org = conn.org();
-    let leaves = records
-        .iter()
-        .map(|record| Ok(tree::leaf_hash(&record.leaf(org)?.data().map_err(corrupt)?)))
-        .collect::<StoreResult<Vec<Hash>>>()?;
+    let leaves = leaf_hashes(org, records)?;
     let count = leaves.len() as u64;
     let before = hashes(conn, Read::Append { size, count }).await?;
     let written = tree::append(size, &leaves, &before).map_err(corrupt)?;
@@ -141,6 +147,38 @@ async fn append_leaves(
         .execute(conn.db())
         .await?;
     Ok(())
+}
+
+/// Batches smaller than this are hashed on the caller's thread.
+const PARALLEL_LEAVES: usize = 1_000;
+
+/// Each record's leaf hash. A large batch is spread over the machine's cores: making each
+/// leaf's RFC 8785 form is the log's dearest step.
+fn leaf_hashes(org: Uuid, records: &[EventRecord]) -> StoreResult<Vec<Hash>> {
+    let hashes = |records: &[EventRecord]| {
+        records
+            .iter()
+            .map(|record| Ok(tree::leaf_hash(&record.leaf(org)?.data().map_err(corrupt)?)))
+            .collect::<StoreResult<Vec<Hash>>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if records.len() < PARALLEL_LEAVES || threads == 1 {
+        return hashes(records);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = records
+            .chunks(records.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || hashes(part)))
+            .collect();
+        let mut all = Vec::with_capacity(records.len());
+        for part in parts {
+            let part = part
+                .join()
+                .map_err(|_| StoreError::Corrupt("hashing leaves panicked".to_owned()))?;
+            all.extend(part?);
+        }
+        Ok(all)
+    })
 }
 
 /// The stored hashes `read` needs, in one query.
