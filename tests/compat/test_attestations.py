@@ -163,5 +163,31 @@ with tempfile.TemporaryDirectory() as folder:
           subprocess.run([os.environ["COMPLIANCE_VERIFY"], "--log-key", log_key, "--proof", proof],
                          stdout=subprocess.DEVNULL).returncode == 1)
 
+# Consistency between a checkpoint held from before and the log's tree now.
+with tempfile.TemporaryDirectory() as folder:
+    held = call("GET", "/v1/log/checkpoint", raw=True).decode()
+    since = os.path.join(folder, "held.checkpoint")
+    with open(since, "w") as f:
+        f.write(held)
+    call("POST", "/v1/audit", {"agent_id": agent, "action_type": "agent.deployed"})
+    size = int(held.split("\n")[1])
+    consistency = os.path.join(folder, "consistency.json")
+    with open(consistency, "w") as f:
+        json.dump(call("GET", f"/v1/log/consistency?from={size}&to={size + 1}"), f)
+    log_key = os.path.join(folder, "log-key.json")
+    with open(log_key, "w") as f:
+        json.dump(call("GET", "/v1/log/key"), f)
+    verifier = [os.environ["COMPLIANCE_VERIFY"], "--log-key", log_key, "--since", since,
+                "--consistency", consistency]
+    check("compliance-verify: the log's tree now extends the checkpoint held",
+          subprocess.run(verifier).returncode == 0)
+    with open(consistency) as f:
+        shifted = json.load(f)
+    shifted["from"] -= 1
+    with open(consistency, "w") as f:
+        json.dump(shifted, f)
+    check("compliance-verify fails a proof from another tree than the one held",
+          subprocess.run(verifier, stdout=subprocess.DEVNULL).returncode == 1)
+
 print(f"attestations: {checks['passed']} passed, {checks['failed']} failed")
 sys.exit(1 if checks["failed"] else 0)

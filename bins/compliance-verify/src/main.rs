@@ -30,9 +30,16 @@ struct Cli {
     /// An entry's inclusion proof, as `GET /v1/audit/{id}/proof` answers it (repeatable).
     #[arg(long = "proof")]
     proofs: Vec<PathBuf>,
+    /// A consistency proof, as `GET /v1/log/consistency` answers it: checked against the
+    /// checkpoint given with `--since`, which its tree must extend.
+    #[arg(long, requires = "since")]
+    consistency: Option<PathBuf>,
+    /// A checkpoint you hold (a signed note, as `GET /v1/log/checkpoint` answered it earlier).
+    #[arg(long, requires = "consistency")]
+    since: Option<PathBuf>,
     /// Each version's stem (`compliance-triage-agent-v3` for `….json`, `….pdf` and
     /// `….attestation.json`), in version order.
-    #[arg(required_unless_present = "proofs")]
+    #[arg(required_unless_present_any = ["proofs", "consistency"])]
     versions: Vec<PathBuf>,
 }
 
@@ -76,7 +83,7 @@ fn main() -> ExitCode {
         eprintln!("compliance-verify: checking versions needs --keys");
         return ExitCode::from(2);
     }
-    if !cli.proofs.is_empty() && log_key.is_none() {
+    if (!cli.proofs.is_empty() || cli.consistency.is_some()) && log_key.is_none() {
         eprintln!("compliance-verify: checking proofs needs --log-key");
         return ExitCode::from(2);
     }
@@ -101,9 +108,12 @@ fn main() -> ExitCode {
         }
         previous = statement.map(|s| (s, anchor));
     }
-    for path in &cli.proofs {
-        if let Some(key) = &log_key {
+    if let Some(key) = &log_key {
+        for path in &cli.proofs {
             inclusion(&mut report, key, path);
+        }
+        if let (Some(proof), Some(since)) = (&cli.consistency, &cli.since) {
+            prefix(&mut report, key, since, proof);
         }
     }
     println!("verify: {} passed, {} failed", report.passed, report.failed);
@@ -353,6 +363,48 @@ fn inclusion(report: &mut Report, key: &str, path: &Path) {
         &format!(
             "{name}: entry {id} is leaf {} of the checkpoint's tree",
             proof["leaf_index"]
+        ),
+    );
+}
+
+/// Checks a consistency proof file against a checkpoint held from before: both checkpoints are
+/// signed by the log key, and the older tree is a prefix of the newer.
+fn prefix(report: &mut Report, key: &str, since: &Path, path: &Path) {
+    let name = path.display();
+    let held = std::fs::read_to_string(since)
+        .ok()
+        .and_then(|note| open_checkpoint(&note, key).ok());
+    report.check(
+        held.is_some(),
+        &format!("{}: a checkpoint signed by the log key", since.display()),
+    );
+    let proof = std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .unwrap_or(Value::Null);
+    let newer = open_checkpoint(proof["checkpoint"].as_str().unwrap_or_default(), key).ok();
+    report.check(
+        newer.is_some(),
+        &format!("{name}: its checkpoint is signed by the log key"),
+    );
+    let hashes: Option<Vec<_>> = proof["proof"].as_array().and_then(|hashes| {
+        hashes
+            .iter()
+            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
+            .collect()
+    });
+    let extends = match (held, newer, hashes) {
+        (Some(old), Some(new), Some(hashes)) => {
+            proof["from"].as_u64() == Some(old.size)
+                && verify_consistency(&hashes, old.size, old.root, new.size, new.root).is_ok()
+        }
+        _ => false,
+    };
+    report.check(
+        extends,
+        &format!(
+            "{name}: the tree of {} extends the held tree of {}: nothing removed, nothing inserted",
+            proof["to"], proof["from"]
         ),
     );
 }
