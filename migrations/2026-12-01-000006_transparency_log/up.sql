@@ -26,14 +26,17 @@ $$;
 CREATE TRIGGER log_heads_grow_only BEFORE UPDATE OR DELETE ON log_heads
     FOR EACH ROW EXECUTE FUNCTION log_heads_grow_only();
 
--- Which event each leaf is.
+-- Which event each leaf is, and its asset's: a generation checks that the agent has exactly as
+-- many events as leaves, counting one asset's, not the org's.
 CREATE TABLE log_leaves (
     org_id uuid NOT NULL,
     leaf_index bigint NOT NULL CHECK (leaf_index >= 0),
     event_id uuid NOT NULL,
+    asset_id uuid NOT NULL,
     PRIMARY KEY (org_id, leaf_index),
     UNIQUE (org_id, event_id)
 );
+CREATE INDEX log_leaves_by_asset ON log_leaves (org_id, asset_id);
 
 -- The tree's stored hashes, by Go tlog's stored hash index.
 CREATE TABLE log_hashes (

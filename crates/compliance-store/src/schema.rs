@@ -207,6 +207,7 @@ diesel::table! {
         org_id -> Uuid,
         leaf_index -> Int8,
         event_id -> Uuid,
+        asset_id -> Uuid,
     }
 }
 

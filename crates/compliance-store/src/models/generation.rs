@@ -20,8 +20,8 @@ use crate::{StoreError, StoreResult, TenantConn};
 /// Generates the agent's next package as of `at` (entries strictly before the generation time
 /// count), or later if a previous version is later: see [`generation_time`]. SOC 2 and the
 /// crosswalks of `frameworks` are judged. The org's log is held while the figures are counted
-/// (no event of the org commits meanwhile), checked whole, and its checkpoint signed with the
-/// key `seal` opens.
+/// (no event of the org commits meanwhile), the agent's trail checked whole against it, and its
+/// checkpoint signed with the key `seal` opens.
 pub async fn generate(
     conn: &mut TenantConn,
     agent_id: Uuid,
@@ -33,7 +33,6 @@ pub async fn generate(
     // Lock first, then fix the time: no racing generation gets a later version at an earlier time.
     packages::lock_agent(conn, agent_id).await?;
     let tree_size = log::hold(conn, agent_id).await?;
-    log::check_whole(conn, tree_size).await?;
     let previous = packages::latest(conn, agent_id).await?;
     let at = generation_time(
         at,
@@ -52,6 +51,8 @@ pub async fn generate(
         .map(|r| r.rule)
         .collect();
     let audit = figures::audit_groups(conn, agent_id, at).await?;
+    let counted = audit.iter().map(|group| group.count).sum();
+    log::check_whole(conn, agent_id, counted, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
     let evidence = policy_evidence(conn, agent_id, at).await?;
     let previous_log = match packages::list(conn, Some(agent_id), 1, 0).await?.0.first() {

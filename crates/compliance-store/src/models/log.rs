@@ -117,14 +117,16 @@ async fn append_leaves(
     let written = tree::append(size, &leaves, &before).map_err(corrupt)?;
     let first = stored(size)?;
     let ids: Vec<Uuid> = records.iter().map(|r| r.event.id).collect();
+    let assets: Vec<Uuid> = records.iter().map(|r| r.event.asset_id).collect();
     let indexes: Vec<i64> = (first..).take(ids.len()).collect();
     diesel::sql_query(
-        "INSERT INTO log_leaves (org_id, leaf_index, event_id) \
-         SELECT $1, i, e FROM unnest($2::int8[], $3::uuid[]) AS u(i, e)",
+        "INSERT INTO log_leaves (org_id, leaf_index, event_id, asset_id) \
+         SELECT $1, i, e, a FROM unnest($2::int8[], $3::uuid[], $4::uuid[]) AS u(i, e, a)",
     )
     .bind::<diesel::sql_types::Uuid, _>(org)
     .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(indexes)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(assets)
     .execute(conn.db())
     .await?;
     let (hash_indexes, hash_values): (Vec<i64>, Vec<Vec<u8>>) = written
@@ -462,16 +464,34 @@ pub async fn hold(conn: &mut TenantConn, asset: Uuid) -> StoreResult<u64> {
     Ok(locked(conn).await?.0)
 }
 
-/// Checks that every leaf below `size` is an event the org still has: a row deleted behind the
-/// API's back (by someone able to disable the append-only triggers) is found here.
-pub async fn check_whole(conn: &mut TenantConn, size: u64) -> StoreResult<()> {
-    use crate::schema::events as events_table;
-    let held: i64 = events_table::table.count().get_result(conn.db()).await?;
-    let size = stored(size)?;
-    if held != size {
+/// Checks that the agent's trail is whole: it has exactly as many events as the log has leaves
+/// of it. `counted` is how many of its events before `at` the caller counted; those at or after
+/// `at` are counted here. An event deleted behind the API's back (by someone able to disable the
+/// append-only triggers) leaves a leaf without an event; one inserted past the log, an event
+/// without a leaf.
+pub async fn check_whole(
+    conn: &mut TenantConn,
+    agent: Uuid,
+    counted: i64,
+    at: OffsetDateTime,
+) -> StoreResult<()> {
+    use crate::schema::events;
+    let later: i64 = events::table
+        .filter(events::asset_id.eq(agent))
+        .filter(events::occurred_at.ge(at))
+        .count()
+        .get_result(conn.db())
+        .await?;
+    let leaves: i64 = log_leaves::table
+        .filter(log_leaves::asset_id.eq(agent))
+        .count()
+        .get_result(conn.db())
+        .await?;
+    let held = counted + later;
+    if held != leaves {
         return Err(StoreError::Corrupt(format!(
-            "the audit trail holds {held} events but its log {size} leaves: an event was \
-             removed or added outside the log"
+            "the agent's trail holds {held} events but the log {leaves} leaves of it: an event \
+             was removed or added outside the log"
         )));
     }
     Ok(())
