@@ -169,6 +169,15 @@ const NIST_AI_RMF: [Criterion; 5] = [
     },
 ];
 
+/// The connectors configured, and those used without a configuration.
+fn inventory(f: &Facts<'_>) -> String {
+    format!(
+        "{} configured; used but not configured: {}",
+        count(f.inputs.connectors.len() as i64, "connector"),
+        list(&f.unconfigured)
+    )
+}
+
 /// tooling: every tool the agent uses is inventoried, and each declares what it may do.
 fn tooling(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
     let connectors = f.inputs.connectors.len();
@@ -178,11 +187,7 @@ fn tooling(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
             connectors > 0,
         ),
         evidence: vec![
-            format!(
-                "{} configured; used but not configured: {}",
-                count(connectors as i64, "connector"),
-                list(&f.unconfigured)
-            ),
+            inventory(f),
             format!(
                 "connectors without declared operations: {}",
                 list(&f.without_operations)
@@ -238,11 +243,7 @@ fn responsibilities(f: &Facts<'_>, _: &[PolicyEvidence]) -> Judgement {
             connectors > 0,
         ),
         evidence: vec![
-            format!(
-                "{} configured; used but not configured: {}",
-                count(connectors as i64, "connector"),
-                list(&f.unconfigured)
-            ),
+            inventory(f),
             format!(
                 "connectors without a vendor or a purpose: {}",
                 list(&unnamed)

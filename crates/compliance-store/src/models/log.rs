@@ -301,64 +301,57 @@ pub async fn checkpoint_at(
         .ok_or_else(|| StoreError::Corrupt(format!("checkpoint {size} did not read back")))
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = log_checkpoints, check_for_backend(diesel::pg::Pg))]
+struct CheckpointRow {
+    tree_size: i64,
+    root_hash: Vec<u8>,
+    note: String,
+    signed_at: OffsetDateTime,
+}
+
+impl CheckpointRow {
+    fn record(self, org: Uuid) -> StoreResult<CheckpointRecord> {
+        let size = self.tree_size;
+        let root: [u8; 32] = self.root_hash.try_into().map_err(|_| {
+            StoreError::Corrupt(format!("checkpoint {size}'s root is not 32 bytes"))
+        })?;
+        Ok(CheckpointRecord {
+            checkpoint: SignedCheckpoint {
+                origin: origin(org),
+                size: size_of(size)?,
+                root: Hash(root),
+            },
+            note: self.note,
+            signed_at: self.signed_at,
+        })
+    }
+}
+
 async fn kept(conn: &mut TenantConn, size: u64) -> StoreResult<Option<CheckpointRecord>> {
-    let row: Option<(i64, Vec<u8>, String, OffsetDateTime)> = log_checkpoints::table
+    let row: Option<CheckpointRow> = log_checkpoints::table
         .filter(log_checkpoints::tree_size.eq(stored(size)?))
-        .select((
-            log_checkpoints::tree_size,
-            log_checkpoints::root_hash,
-            log_checkpoints::note,
-            log_checkpoints::signed_at,
-        ))
+        .select(CheckpointRow::as_select())
         .first(conn.db())
         .await
         .optional()?;
-    row.map(|(size, root, note, signed_at)| {
-        checkpoint_record(conn.org(), size, root, note, signed_at)
-    })
-    .transpose()
-}
-
-fn checkpoint_record(
-    org: Uuid,
-    size: i64,
-    root: Vec<u8>,
-    note: String,
-    signed_at: OffsetDateTime,
-) -> StoreResult<CheckpointRecord> {
-    let root: [u8; 32] = root
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("checkpoint {size}'s root is not 32 bytes")))?;
-    Ok(CheckpointRecord {
-        checkpoint: SignedCheckpoint {
-            origin: origin(org),
-            size: size_of(size)?,
-            root: Hash(root),
-        },
-        note,
-        signed_at,
-    })
+    row.map(|row| row.record(conn.org())).transpose()
 }
 
 /// The latest checkpoint: the one kept, unless the log grew since and it is older than
 /// [`CHECKPOINT_INTERVAL`]; then a new one over the log as committed.
 pub async fn latest(conn: &mut TenantConn, seal: &KeySeal) -> StoreResult<CheckpointRecord> {
-    let row: Option<(i64, Vec<u8>, String, OffsetDateTime)> = log_checkpoints::table
+    let row: Option<CheckpointRow> = log_checkpoints::table
         .order(log_checkpoints::tree_size.desc())
-        .select((
-            log_checkpoints::tree_size,
-            log_checkpoints::root_hash,
-            log_checkpoints::note,
-            log_checkpoints::signed_at,
-        ))
+        .select(CheckpointRow::as_select())
         .first(conn.db())
         .await
         .optional()?;
     let size = size(conn).await?;
-    if let Some((kept_size, root, note, signed_at)) = row {
-        let fresh = OffsetDateTime::now_utc() - signed_at < CHECKPOINT_INTERVAL;
-        if size_of(kept_size)? == size || fresh {
-            return checkpoint_record(conn.org(), kept_size, root, note, signed_at);
+    if let Some(row) = row {
+        let fresh = OffsetDateTime::now_utc() - row.signed_at < CHECKPOINT_INTERVAL;
+        if size_of(row.tree_size)? == size || fresh {
+            return row.record(conn.org());
         }
     }
     checkpoint_at(conn, seal, size).await
