@@ -140,7 +140,7 @@ with tempfile.TemporaryDirectory() as folder:
         json.dump(call("GET", "/v1/log/key"), f)
     proof = os.path.join(folder, "proof.json")
     with open(proof, "w") as f:
-        json.dump(call("GET", f"/v1/audit/{entry['id']}/proof"), f)
+        json.dump(call("GET", f"/v1/audit/{entry['id']}/proof?tree_size={second['log']['tree_size']}"), f)
     verifier = [os.environ["COMPLIANCE_VERIFY"], "--keys", keys, "--log-key", log_key,
                 "--proof", proof, *stems]
     run = subprocess.run(verifier, capture_output=True, text=True)

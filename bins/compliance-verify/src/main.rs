@@ -89,6 +89,8 @@ fn main() -> ExitCode {
     }
     let mut report = Report::default();
     let mut previous: Option<(Statement, Option<Value>)> = None;
+    // The versions' log anchors: the trees a proof given beside them must be proved against.
+    let mut anchors: Vec<Value> = Vec::new();
     for stem in &cli.versions {
         let statement = version(&mut report, keys.as_deref().unwrap_or_default(), stem);
         let anchor = match (&statement, &log_key) {
@@ -102,15 +104,31 @@ fn main() -> ExitCode {
                 statement,
                 stem,
             );
-            if let (Some((_, Some(before))), Some(after)) = (&previous, &anchor) {
-                extends(&mut report, before, after, stem);
+            match (&previous, &anchor) {
+                (Some((_, Some(before))), Some(after)) => {
+                    extends(&mut report, before, after, stem);
+                }
+                // A version that dropped the anchor its predecessor had proves nothing.
+                (Some((_, Some(_))), None) if log_key.is_some() => {
+                    report.check(
+                        false,
+                        &format!(
+                            "{}: anchored in the log, as the version before",
+                            stem.display()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            if let Some(anchor) = &anchor {
+                anchors.push(anchor.clone());
             }
         }
         previous = statement.map(|s| (s, anchor));
     }
     if let Some(key) = &log_key {
         for path in &cli.proofs {
-            inclusion(&mut report, key, path);
+            inclusion(&mut report, key, path, &anchors);
         }
         if let (Some(proof), Some(since)) = (&cli.consistency, &cli.since) {
             prefix(&mut report, key, since, proof);
@@ -272,8 +290,10 @@ fn anchored(report: &mut Report, key: &str, statement: &Statement, stem: &Path) 
     let log = package.get("log").filter(|l| !l.is_null())?.clone();
     let note = log["checkpoint"].as_str().unwrap_or_default();
     let opened = open_checkpoint(note, key);
+    let origin = format!("compliance-evidence/{}", statement.predicate.org_id);
     let holds = opened.as_ref().is_ok_and(|c| {
-        Some(c.size) == log["tree_size"].as_u64()
+        c.origin == origin
+            && Some(c.size) == log["tree_size"].as_u64()
             && log["root_hash"].as_str() == Some(compliance_attest::log::encode(&c.root).as_str())
     });
     report.check(
@@ -326,7 +346,7 @@ fn extends(report: &mut Report, before: &Value, after: &Value, stem: &Path) {
 
 /// Checks an inclusion proof file: its checkpoint is signed by the log key, and the leaf (the
 /// entry's RFC 8785 JSON) is in that tree.
-fn inclusion(report: &mut Report, key: &str, path: &Path) {
+fn inclusion(report: &mut Report, key: &str, path: &Path, anchors: &[Value]) {
     let name = path.display();
     let proof = std::fs::read(path)
         .ok()
@@ -344,6 +364,25 @@ fn inclusion(report: &mut Report, key: &str, path: &Path) {
             .map(|h| h.as_str().and_then(|h| decode(h).ok()))
             .collect()
     });
+    if !anchors.is_empty() {
+        let tree = signed
+            .as_ref()
+            .ok()
+            .map(|t| (Some(t.size), Some(compliance_attest::log::encode(&t.root))));
+        let of_a_version = anchors.iter().any(|a| {
+            tree == Some((
+                a["tree_size"].as_u64(),
+                a["root_hash"].as_str().map(str::to_owned),
+            ))
+        });
+        report.check(
+            of_a_version,
+            &format!(
+                "{name}: its tree is one a version given was computed over \
+                 (ask with ?tree_size=<the package's log.tree_size>)"
+            ),
+        );
+    }
     let included = match (signed, path_hashes, proof["leaf_index"].as_u64()) {
         (Ok(tree), Some(hashes), Some(index)) => verify_inclusion(
             &hashes,

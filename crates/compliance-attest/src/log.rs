@@ -245,7 +245,8 @@ pub fn verify_consistency(
     check_consistency_sizes(from, to)?;
     if from == 0 {
         // The empty tree is a prefix of every tree, with an empty proof.
-        return if proof.is_empty() && from_root == EMPTY_HASH {
+        let empty = from_root == EMPTY_HASH && (to > 0 || to_root == EMPTY_HASH);
+        return if proof.is_empty() && empty {
             Ok(())
         } else {
             Err(AttestError::Log(
@@ -472,6 +473,8 @@ mod tests {
         );
         assert_eq!(from_empty.unwrap(), Vec::<Hash>::new());
         verify_consistency(&[], 0, empty, 8, hash(ROOTS[8])).unwrap();
+        verify_consistency(&[], 0, empty, 0, empty).unwrap();
+        assert!(verify_consistency(&[], 0, empty, 0, hash(ROOTS[1])).is_err());
         assert!(reads(Read::Consistency { from: 5, to: 4 }).is_err());
     }
 

@@ -99,11 +99,22 @@ pub async fn proof(
     let (inclusion, checkpoint) = tenant
         .transact(async |conn| {
             let size = match tree_size {
-                Some(size) => Some(size),
-                None => Some(log::latest(conn, seal).await?.checkpoint.size),
+                Some(size) => size,
+                None => {
+                    // The latest checkpoint, unless the entry came after it: then the log now.
+                    let latest = log::latest(conn, seal).await?.checkpoint.size;
+                    let index = log::leaf_index(conn, id).await.or_404("audit entry")?;
+                    if index < latest {
+                        latest
+                    } else {
+                        log::size(conn).await?
+                    }
+                }
             };
-            let inclusion = log::inclusion(conn, id, size).await.or_404("audit entry")?;
-            let checkpoint = log::checkpoint_at(conn, seal, inclusion.tree_size).await?;
+            let inclusion = log::inclusion(conn, id, Some(size))
+                .await
+                .or_404("audit entry")?;
+            let checkpoint = log::checkpoint_of(conn, seal, inclusion.tree_size).await?;
             Ok((inclusion, checkpoint))
         })
         .await?;
@@ -149,7 +160,7 @@ pub async fn consistency(
                 None => log::latest(conn, seal).await?.checkpoint.size,
             };
             let proof = log::consistency(conn, from, to).await?;
-            let checkpoint = log::checkpoint_at(conn, seal, to).await?;
+            let checkpoint = log::checkpoint_of(conn, seal, to).await?;
             Ok((proof, checkpoint))
         })
         .await?;

@@ -138,9 +138,43 @@ async fn one_checkpoint_s_tree_is_a_prefix_of_the_next() {
     entry(&server, admin, &agent, json!({})).await;
     let key = verifier_key(&server, admin).await;
     let before = open_checkpoint(&checkpoint(&server, admin).await, &key).unwrap();
+    let mut newest = String::new();
     for _ in 0..3 {
-        entry(&server, admin, &agent, json!({})).await;
+        newest = entry(&server, admin, &agent, json!({})).await;
     }
+    // Newer than the latest checkpoint (kept for a few seconds): proved against the log now.
+    let fresh = server
+        .get(&format!("/v1/audit/{newest}/proof"), admin)
+        .await;
+    assert_eq!(fresh.status, 200, "{fresh:?}");
+    assert_eq!(fresh.body["tree_size"], before.size + 3);
+    verify_proof(&fresh.body, &key);
+    // A proof against a past tree is signed for the asking, and writes nothing.
+    let mut owner = AsyncPgConnection::establish(&server.db.url).await.unwrap();
+    let kept = async |owner: &mut AsyncPgConnection| {
+        #[derive(diesel::QueryableByName)]
+        struct Kept {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel_async::RunQueryDsl::get_result::<Kept>(
+            diesel::sql_query("SELECT count(*) AS n FROM log_checkpoints"),
+            owner,
+        )
+        .await
+        .unwrap()
+        .n
+    };
+    let rows = kept(&mut owner).await;
+    let past = server
+        .get(
+            &format!("/v1/log/consistency?from=1&to={}", before.size + 1),
+            admin,
+        )
+        .await;
+    assert_eq!(past.status, 200, "{past:?}");
+    open_checkpoint(past.body["checkpoint"].as_str().unwrap(), &key).unwrap();
+    assert_eq!(kept(&mut owner).await, rows, "a GET stored no checkpoint");
     let to = before.size + 3;
     let reply = server
         .get(
@@ -333,11 +367,16 @@ async fn an_entry_altered_or_deleted_behind_the_api_is_found_out() {
         signed.root,
     );
     assert!(checked.is_err(), "an altered entry no longer proves");
-    // A deleted entry: the next package refuses to count a trail with a hole in it.
+    // A deleted entry: its proof is no "not found" but the server's alarm, and the next
+    // package refuses to count a trail with a hole in it.
     owner
         .batch_execute(&format!("DELETE FROM events WHERE id = '{deleted}';"))
         .await
         .unwrap();
+    let gone = server
+        .get(&format!("/v1/audit/{deleted}/proof"), admin)
+        .await;
+    assert_eq!(gone.status, 500, "{gone:?}");
     let refused = server
         .post("/v1/compliance", admin, &json!({"agent_id": agent}))
         .await;

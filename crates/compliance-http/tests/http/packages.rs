@@ -365,9 +365,9 @@ async fn racing_generations_get_consecutive_versions() {
             let server = server.clone();
             let id = id.clone();
             actix_rt::spawn(async move {
-                server
-                    .post("/v1/compliance", server.admin(), &json!({"agent_id": id}))
-                    .await
+                // SOC 2 alone: each racer's PDF (rendered one at a time) stays short.
+                let body = json!({"agent_id": id, "frameworks": []});
+                server.post("/v1/compliance", server.admin(), &body).await
             })
         })
         .collect();

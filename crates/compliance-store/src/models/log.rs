@@ -95,7 +95,7 @@ async fn locked(conn: &mut TenantConn) -> StoreResult<(u64, bool)> {
         append_leaves(conn, size, &records).await?;
         size += records.len() as u64;
     }
-    diesel::update(log_heads::table)
+    diesel::update(log_heads::table.filter(log_heads::org_id.eq(conn.org())))
         .set(log_heads::backfilled.eq(true))
         .execute(conn.db())
         .await?;
@@ -144,7 +144,7 @@ async fn append_leaves(
     .bind::<diesel::sql_types::Array<diesel::sql_types::Bytea>, _>(hash_values)
     .execute(conn.db())
     .await?;
-    diesel::update(log_heads::table)
+    diesel::update(log_heads::table.filter(log_heads::org_id.eq(org)))
         .set(log_heads::size.eq(stored(size + count)?))
         .execute(conn.db())
         .await?;
@@ -235,33 +235,45 @@ pub async fn root(conn: &mut TenantConn, size: u64) -> StoreResult<Hash> {
 pub async fn key(conn: &mut TenantConn, seal: &KeySeal) -> StoreResult<LogKey> {
     let org = conn.org();
     let name = origin(org);
-    let row: Option<Vec<u8>> = log_keys::table
+    if let Some(sealed) = sealed_key(conn).await? {
+        return open_key(org, &name, seal, &sealed);
+    }
+    let seed = random::<32>()?;
+    let made = LogKey::from_seed(&name, &seed).map_err(corrupt)?;
+    let inserted = diesel::insert_into(log_keys::table)
+        .values((
+            log_keys::org_id.eq(org),
+            log_keys::name.eq(&name),
+            log_keys::public_key.eq(made.public_key().to_vec()),
+            log_keys::sealed_private_key.eq(seal.seal(org, &name, &seed)?),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn.db())
+        .await?;
+    if inserted == 1 {
+        return Ok(made);
+    }
+    // A racing first use committed its key first: that one is the org's.
+    let sealed = sealed_key(conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the log key did not read back".to_owned()))?;
+    open_key(org, &name, seal, &sealed)
+}
+
+async fn sealed_key(conn: &mut TenantConn) -> StoreResult<Option<Vec<u8>>> {
+    Ok(log_keys::table
         .select(log_keys::sealed_private_key)
         .first(conn.db())
         .await
-        .optional()?;
-    let seed: [u8; 32] = match row {
-        Some(sealed) => seal
-            .open(org, &name, &sealed)?
-            .try_into()
-            .map_err(|_| StoreError::Corrupt("the log key is not 32 bytes".to_owned()))?,
-        None => {
-            let seed = random::<32>()?;
-            let key = LogKey::from_seed(&name, &seed).map_err(corrupt)?;
-            // A racing first use that commits first wins; this one then fails with a conflict.
-            diesel::insert_into(log_keys::table)
-                .values((
-                    log_keys::org_id.eq(org),
-                    log_keys::name.eq(&name),
-                    log_keys::public_key.eq(key.public_key().to_vec()),
-                    log_keys::sealed_private_key.eq(seal.seal(org, &name, &seed)?),
-                ))
-                .execute(conn.db())
-                .await?;
-            seed
-        }
-    };
-    LogKey::from_seed(&name, &seed).map_err(corrupt)
+        .optional()?)
+}
+
+fn open_key(org: Uuid, name: &str, seal: &KeySeal, sealed: &[u8]) -> StoreResult<LogKey> {
+    let seed: [u8; 32] = seal
+        .open(org, name, sealed)?
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("the log key is not 32 bytes".to_owned()))?;
+    LogKey::from_seed(name, &seed).map_err(corrupt)
 }
 
 /// A signed checkpoint as kept.
@@ -273,8 +285,9 @@ pub struct CheckpointRecord {
     pub signed_at: OffsetDateTime,
 }
 
-/// The checkpoint of the tree of `size`, signed now if it has none yet. Deterministic (Ed25519
-/// signatures are), so a racing signer's note is the same note.
+/// The checkpoint of the tree of `size`, signed now and kept if it has none yet: the checkpoints
+/// a package anchors and the latest ones. Deterministic (Ed25519 signatures are), so a racing
+/// signer's note is the same note.
 pub async fn checkpoint_at(
     conn: &mut TenantConn,
     seal: &KeySeal,
@@ -283,15 +296,13 @@ pub async fn checkpoint_at(
     if let Some(kept) = kept(conn, size).await? {
         return Ok(kept);
     }
-    let root = root(conn, size).await?;
-    let key = key(conn, seal).await?;
-    let note = key.sign_checkpoint(size, root).map_err(corrupt)?;
+    let signed = signed(conn, seal, size).await?;
     diesel::insert_into(log_checkpoints::table)
         .values((
             log_checkpoints::org_id.eq(conn.org()),
             log_checkpoints::tree_size.eq(stored(size)?),
-            log_checkpoints::root_hash.eq(root.0.to_vec()),
-            log_checkpoints::note.eq(&note),
+            log_checkpoints::root_hash.eq(signed.checkpoint.root.0.to_vec()),
+            log_checkpoints::note.eq(&signed.note),
         ))
         .on_conflict_do_nothing()
         .execute(conn.db())
@@ -299,6 +310,34 @@ pub async fn checkpoint_at(
     kept(conn, size)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("checkpoint {size} did not read back")))
+}
+
+/// The checkpoint of the tree of `size`: the kept one, or one signed now and not kept (a proof
+/// against any past tree is answered without writing under a read).
+pub async fn checkpoint_of(
+    conn: &mut TenantConn,
+    seal: &KeySeal,
+    size: u64,
+) -> StoreResult<CheckpointRecord> {
+    match kept(conn, size).await? {
+        Some(kept) => Ok(kept),
+        None => signed(conn, seal, size).await,
+    }
+}
+
+async fn signed(conn: &mut TenantConn, seal: &KeySeal, size: u64) -> StoreResult<CheckpointRecord> {
+    let root = root(conn, size).await?;
+    let key = key(conn, seal).await?;
+    let note = key.sign_checkpoint(size, root).map_err(corrupt)?;
+    Ok(CheckpointRecord {
+        checkpoint: SignedCheckpoint {
+            origin: origin(conn.org()),
+            size,
+            root,
+        },
+        note,
+        signed_at: OffsetDateTime::now_utc(),
+    })
 }
 
 #[derive(Queryable, Selectable)]
@@ -369,6 +408,16 @@ pub struct Inclusion {
     pub root: Hash,
 }
 
+/// Event `id`'s leaf index; `NotFound` when the org has no such leaf.
+pub async fn leaf_index(conn: &mut TenantConn, id: Uuid) -> StoreResult<u64> {
+    let index: i64 = log_leaves::table
+        .filter(log_leaves::event_id.eq(id))
+        .select(log_leaves::leaf_index)
+        .first(conn.db())
+        .await?;
+    size_of(index)
+}
+
 /// The inclusion of event `id` in the tree of `size` (the log as committed when `None`).
 /// `NotFound` for an event the org does not have, or has not logged.
 pub async fn inclusion(
@@ -376,12 +425,7 @@ pub async fn inclusion(
     id: Uuid,
     size: Option<u64>,
 ) -> StoreResult<Inclusion> {
-    let index: i64 = log_leaves::table
-        .filter(log_leaves::event_id.eq(id))
-        .select(log_leaves::leaf_index)
-        .first(conn.db())
-        .await?;
-    let leaf_index = size_of(index)?;
+    let leaf_index = leaf_index(conn, id).await?;
     let current = self::size(conn).await?;
     let tree_size = size.unwrap_or(current);
     if tree_size > current || leaf_index >= tree_size {
@@ -392,7 +436,15 @@ pub async fn inclusion(
         )));
     }
     // The leaf's data is made again from the event as stored now: an altered row fails here.
-    let record = events::by_id(conn, id).await?;
+    let record = match events::by_id(conn, id).await {
+        // A leaf whose event is gone: the trail was changed behind the API's back.
+        Err(StoreError::NotFound) => {
+            return Err(StoreError::Corrupt(format!(
+                "leaf {leaf_index} names event {id}, which is no longer stored"
+            )));
+        }
+        other => other?,
+    };
     let leaf = record.leaf(conn.org())?;
     let data = leaf.data().map_err(corrupt)?;
     let stored = hashes(
