@@ -29,27 +29,33 @@ pub struct AssetRequest {
     #[serde(default)]
     #[schema(value_type = crate::openapi::schema::AttributeMap)]
     attributes: Attributes,
-    /// `MERKLE_LOG`, `SIMPLE_HASH` or `PROOF_MECHANISM_UNSPECIFIED`. Every event of every asset
-    /// is a leaf of the org's transparency log, so each asset answers `MERKLE_LOG`.
+    /// Every event of every asset is a leaf of the org's transparency log, so each asset
+    /// answers `MERKLE_LOG`, whichever is asked.
     #[serde(default)]
-    proof_mechanism: Option<String>,
+    #[allow(dead_code)]
+    proof_mechanism: Option<ProofMechanism>,
     /// Accepted for compatibility; no asset here is public.
     #[serde(default)]
     #[allow(dead_code)]
     public: Option<bool>,
 }
 
+/// The archivist's proof mechanisms, by the names the DataTrails SDK sends.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[allow(clippy::enum_variant_names)] // the wire names
+pub enum ProofMechanism {
+    #[serde(rename = "PROOF_MECHANISM_UNSPECIFIED")]
+    Unspecified,
+    #[serde(rename = "SIMPLE_HASH")]
+    SimpleHash,
+    #[serde(rename = "MERKLE_LOG")]
+    MerkleLog,
+}
+
 impl RequestBody for AssetRequest {
     fn check(&self) -> ApiResult<()> {
         limits::attributes("attributes", &self.attributes)?;
-        limits::behaviours(&self.behaviours)?;
-        match self.proof_mechanism.as_deref() {
-            None | Some("MERKLE_LOG" | "SIMPLE_HASH" | "PROOF_MECHANISM_UNSPECIFIED") => Ok(()),
-            Some(other) => Err(crate::ApiError::bad_request(format!(
-                "proof_mechanism: {other:?} is none of MERKLE_LOG, SIMPLE_HASH, \
-                 PROOF_MECHANISM_UNSPECIFIED"
-            ))),
-        }
+        limits::behaviours(&self.behaviours)
     }
 }
 

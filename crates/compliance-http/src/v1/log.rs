@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use super::{ConsistencyQuery, ProofQuery};
 use crate::permission::Read;
 use crate::request::uuid;
-use crate::{ApiResult, OrNotFound, Tenant};
+use compliance_store::StoreError;
+
+use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// Largest tree size a query may name: PostgreSQL's bigint.
 const MAX_SIZE: u64 = i64::MAX as u64;
@@ -55,13 +57,22 @@ pub async fn key(tenant: Tenant<Read>) -> ApiResult<Json<LogKeyView>> {
     }))
 }
 
+/// A tree size the log has not reached, or one that does not hold the entry: well-formed, so
+/// 422 with the range allowed, not 400.
+fn past_the_log(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Invalid(message) => ApiError::unprocessable(message),
+        other => other.into(),
+    }
+}
+
 fn encoded(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(encode).collect()
 }
 
 fn size(name: &str, value: Option<u64>) -> ApiResult<Option<u64>> {
     match value {
-        Some(n) if n > MAX_SIZE => Err(crate::ApiError::bad_request(format!(
+        Some(n) if n > MAX_SIZE => Err(ApiError::bad_request(format!(
             "{name}: a number from 0 to {MAX_SIZE}"
         ))),
         other => Ok(other),
@@ -87,7 +98,9 @@ pub struct InclusionView {
 /// The inclusion proof of an audit entry (or any event of the org).
 #[utoipa::path(get, path = "/v1/audit/{id}/proof", tag = "log",
     params(("id" = uuid::Uuid, Path, description = "The entry's id"), ProofQuery),
-    responses((status = 200, description = "The entry's inclusion proof", body = InclusionView)))]
+    responses((status = 200, description = "The entry's inclusion proof", body = InclusionView),
+        (status = 422, description = "A tree the log has not reached, or one without the entry",
+            body = crate::ErrorBody)))]
 pub async fn proof(
     tenant: Tenant<Read>,
     id: Path<String>,
@@ -111,9 +124,10 @@ pub async fn proof(
                     }
                 }
             };
-            let inclusion = log::inclusion(conn, id, Some(size))
-                .await
-                .or_404("audit entry")?;
+            let inclusion = match log::inclusion(conn, id, Some(size)).await {
+                Err(StoreError::Invalid(message)) => return Err(ApiError::unprocessable(message)),
+                other => other.or_404("audit entry")?,
+            };
             let checkpoint = log::checkpoint_of(conn, seal, inclusion.tree_size).await?;
             Ok((inclusion, checkpoint))
         })
@@ -145,7 +159,9 @@ pub struct ConsistencyView {
 }
 
 #[utoipa::path(get, path = "/v1/log/consistency", tag = "log", params(ConsistencyQuery),
-    responses((status = 200, description = "The consistency proof", body = ConsistencyView)))]
+    responses((status = 200, description = "The consistency proof", body = ConsistencyView),
+        (status = 422, description = "Sizes out of order, or past the log's end",
+            body = crate::ErrorBody)))]
 pub async fn consistency(
     tenant: Tenant<Read>,
     query: Query<ConsistencyQuery>,
@@ -159,7 +175,9 @@ pub async fn consistency(
                 Some(to) => to,
                 None => log::latest(conn, seal).await?.checkpoint.size,
             };
-            let proof = log::consistency(conn, from, to).await?;
+            let proof = log::consistency(conn, from, to)
+                .await
+                .map_err(past_the_log)?;
             let checkpoint = log::checkpoint_of(conn, seal, to).await?;
             Ok((proof, checkpoint))
         })

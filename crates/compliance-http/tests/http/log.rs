@@ -110,11 +110,11 @@ async fn every_entry_is_a_leaf_whose_proof_verifies_against_the_signed_checkpoin
             admin,
         )
         .await
-        .assert_error(400, 3, "tree_size");
+        .assert_error(422, 3, "tree_size");
     server
         .get(&format!("/v1/audit/{first}/proof?tree_size=99999"), admin)
         .await
-        .assert_error(400, 3, "tree_size");
+        .assert_error(422, 3, "tree_size");
     // Another org's entry, and another org's log.
     let globex = &server.globex[&compliance_store::Role::Admin];
     server
@@ -200,14 +200,14 @@ async fn one_checkpoint_s_tree_is_a_prefix_of_the_next() {
             admin,
         )
         .await
-        .assert_error(400, 3, "from and to");
+        .assert_error(422, 3, "from and to");
     server
         .get(
             &format!("/v1/log/consistency?from=1&to={}", to + 100),
             admin,
         )
         .await
-        .assert_error(400, 3, "from and to");
+        .assert_error(422, 3, "from and to");
     server
         .get("/v1/log/consistency?from=-1", admin)
         .await
