@@ -284,9 +284,7 @@ fn read_log_key(given: &str) -> Result<String, String> {
 /// and root the JSON states, and is the one the attestation names. The anchor once it holds.
 fn anchored(report: &mut Report, key: &str, statement: &Statement, stem: &Path) -> Option<Value> {
     let name = stem.display();
-    let package = std::fs::read(with(stem, ".json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())?;
+    let package = read_json(&with(stem, ".json"))?;
     let log = package.get("log").filter(|l| !l.is_null())?.clone();
     let note = log["checkpoint"].as_str().unwrap_or_default();
     let opened = open_checkpoint(note, key);
@@ -315,12 +313,7 @@ fn anchored(report: &mut Report, key: &str, statement: &Statement, stem: &Path) 
 fn extends(report: &mut Report, before: &Value, after: &Value, stem: &Path) {
     let name = stem.display();
     let previous = &after["previous"];
-    let proof: Option<Vec<_>> = previous["consistency_proof"].as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
-            .collect()
-    });
+    let proof = hashes(&previous["consistency_proof"]);
     let roots = (
         before["root_hash"].as_str().and_then(|h| decode(h).ok()),
         after["root_hash"].as_str().and_then(|h| decode(h).ok()),
@@ -348,22 +341,14 @@ fn extends(report: &mut Report, before: &Value, after: &Value, stem: &Path) {
 /// entry's RFC 8785 JSON) is in that tree.
 fn inclusion(report: &mut Report, key: &str, path: &Path, anchors: &[Value]) {
     let name = path.display();
-    let proof = std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .unwrap_or(Value::Null);
+    let proof = read_json(path).unwrap_or(Value::Null);
     let data = proof["leaf_data"].as_str().unwrap_or_default();
     let signed = open_checkpoint(proof["checkpoint"].as_str().unwrap_or_default(), key);
     report.check(
         signed.is_ok(),
         &format!("{name}: its checkpoint is signed by the log key"),
     );
-    let path_hashes: Option<Vec<_>> = proof["inclusion_proof"].as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
-            .collect()
-    });
+    let path_hashes = hashes(&proof["inclusion_proof"]);
     if !anchors.is_empty() {
         let tree = signed
             .as_ref()
@@ -417,25 +402,16 @@ fn prefix(report: &mut Report, key: &str, since: &Path, path: &Path) {
         held.is_some(),
         &format!("{}: a checkpoint signed by the log key", since.display()),
     );
-    let proof = std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .unwrap_or(Value::Null);
+    let proof = read_json(path).unwrap_or(Value::Null);
     let newer = open_checkpoint(proof["checkpoint"].as_str().unwrap_or_default(), key).ok();
     report.check(
         newer.is_some(),
         &format!("{name}: its checkpoint is signed by the log key"),
     );
-    let hashes: Option<Vec<_>> = proof["proof"].as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| h.as_str().and_then(|h| decode(h).ok()))
-            .collect()
-    });
-    let extends = match (held, newer, hashes) {
-        (Some(old), Some(new), Some(hashes)) => {
+    let extends = match (held, newer, hashes(&proof["proof"])) {
+        (Some(old), Some(new), Some(path)) => {
             proof["from"].as_u64() == Some(old.size)
-                && verify_consistency(&hashes, old.size, old.root, new.size, new.root).is_ok()
+                && verify_consistency(&path, old.size, old.root, new.size, new.root).is_ok()
         }
         _ => false,
     };
@@ -446,4 +422,18 @@ fn prefix(report: &mut Report, key: &str, since: &Path, path: &Path) {
             proof["to"], proof["from"]
         ),
     );
+}
+
+/// The JSON file at `path`, if it reads as JSON.
+fn read_json(path: &Path) -> Option<Value> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A list of base64 hashes, as proofs write them; `None` if any is not one.
+fn hashes(list: &Value) -> Option<Vec<compliance_attest::log::Hash>> {
+    list.as_array()?
+        .iter()
+        .map(|h| h.as_str().and_then(|h| decode(h).ok()))
+        .collect()
 }

@@ -289,18 +289,7 @@ fn a_generation_judges_only_the_frameworks_it_asks_for_and_always_soc2() {
         audit: deployed(),
         ..Inputs::default()
     };
-    let only = |frameworks: &[Framework]| {
-        compliance_core::package::assemble(&compliance_core::package::PackageInputs {
-            agent: &inputs.agent,
-            connectors: &inputs.connectors,
-            rules: &inputs.rules,
-            audit: &inputs.audit,
-            drift: &inputs.drift,
-            policies: &inputs.policies,
-            frameworks,
-            log: None,
-        })
-    };
+    let only = |frameworks: &[Framework]| inputs.assemble_for(frameworks);
     let eu = only(&[Framework::NistAiRmf, Framework::EuAiAct, Framework::EuAiAct]);
     let ids: Vec<_> = eu.crosswalks.iter().map(|c| c.framework_id).collect();
     assert_eq!(

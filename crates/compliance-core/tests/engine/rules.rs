@@ -28,7 +28,16 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
+    /// The package judged against every framework.
     pub fn assemble(&self) -> PackageContent {
+        self.assemble_for(compliance_core::package::Framework::ALL)
+    }
+
+    /// The package judged against SOC 2 and the crosswalks of `frameworks`.
+    pub fn assemble_for(
+        &self,
+        frameworks: &[compliance_core::package::Framework],
+    ) -> PackageContent {
         assemble(&PackageInputs {
             agent: &self.agent,
             connectors: &self.connectors,
@@ -36,7 +45,7 @@ impl Inputs {
             audit: &self.audit,
             drift: &self.drift,
             policies: &self.policies,
-            frameworks: compliance_core::package::Framework::ALL,
+            frameworks,
             log: None,
         })
     }

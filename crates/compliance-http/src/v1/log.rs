@@ -112,20 +112,16 @@ pub async fn proof(
     let (inclusion, checkpoint) = tenant
         .transact(async |conn| {
             let size = match tree_size {
-                Some(size) => size,
+                Some(size) => Some(size),
                 None => {
                     // The latest checkpoint, unless the entry came after it: then the log now.
                     let latest = log::latest(conn, seal).await?.checkpoint.size;
                     let index = log::leaf_index(conn, id).await.or_404("audit entry")?;
-                    if index < latest {
-                        latest
-                    } else {
-                        log::size(conn).await?
-                    }
+                    (index < latest).then_some(latest)
                 }
             };
-            let inclusion = match log::inclusion(conn, id, Some(size)).await {
-                Err(StoreError::Invalid(message)) => return Err(ApiError::unprocessable(message)),
+            let inclusion = match log::inclusion(conn, id, size).await {
+                Err(error @ StoreError::Invalid(_)) => return Err(past_the_log(error)),
                 other => other.or_404("audit entry")?,
             };
             let checkpoint = log::checkpoint_of(conn, seal, inclusion.tree_size).await?;

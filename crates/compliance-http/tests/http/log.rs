@@ -42,6 +42,15 @@ async fn checkpoint(server: &Server, token: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
+/// A proof's base64 hashes, decoded.
+fn hashes(list: &Value) -> Vec<log::Hash> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| decode(h.as_str().unwrap()).unwrap())
+        .collect()
+}
+
 /// Checks an entry's proof as an auditor would, and says its leaf index.
 fn verify_proof(proof: &Value, key: &str) -> u64 {
     let data = proof["leaf_data"].as_str().unwrap();
@@ -50,12 +59,7 @@ fn verify_proof(proof: &Value, key: &str) -> u64 {
     let signed = open_checkpoint(proof["checkpoint"].as_str().unwrap(), key).unwrap();
     assert_eq!(signed.size, proof["tree_size"].as_u64().unwrap());
     assert_eq!(log::encode(&signed.root), proof["root_hash"]);
-    let path: Vec<_> = proof["inclusion_proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| decode(h.as_str().unwrap()).unwrap())
-        .collect();
+    let path = hashes(&proof["inclusion_proof"]);
     let index = proof["leaf_index"].as_u64().unwrap();
     verify_inclusion(&path, index, signed.size, hash, signed.root).unwrap();
     index
@@ -185,12 +189,7 @@ async fn one_checkpoint_s_tree_is_a_prefix_of_the_next() {
     assert_eq!(reply.status, 200, "{reply:?}");
     let after = open_checkpoint(reply.body["checkpoint"].as_str().unwrap(), &key).unwrap();
     assert_eq!(after.size, to);
-    let proof: Vec<_> = reply.body["proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| decode(h.as_str().unwrap()).unwrap())
-        .collect();
+    let proof = hashes(&reply.body["proof"]);
     verify_consistency(&proof, before.size, before.root, after.size, after.root).unwrap();
     assert_eq!(reply.body["from_root"], log::encode(&before.root));
     // The wrong way round, or past the log's end: refused with the rule.
@@ -289,12 +288,7 @@ async fn a_package_anchors_the_log_and_the_next_version_proves_it_extends_it() {
     assert_eq!(new_tree.size, old_tree.size + 2, "{old} {new}");
     let previous = &new["previous"];
     assert_eq!(previous["tree_size"], old_tree.size);
-    let proof: Vec<_> = previous["consistency_proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| decode(h.as_str().unwrap()).unwrap())
-        .collect();
+    let proof = hashes(&previous["consistency_proof"]);
     verify_consistency(
         &proof,
         old_tree.size,
@@ -352,12 +346,7 @@ async fn an_entry_altered_or_deleted_behind_the_api_is_found_out() {
         "the leaf is made from the row as it is now"
     );
     let signed = open_checkpoint(after["checkpoint"].as_str().unwrap(), &key).unwrap();
-    let path: Vec<_> = after["inclusion_proof"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| decode(h.as_str().unwrap()).unwrap())
-        .collect();
+    let path = hashes(&after["inclusion_proof"]);
     let index = after["leaf_index"].as_u64().unwrap();
     let checked = verify_inclusion(
         &path,

@@ -36,7 +36,7 @@ pub async fn generate(
     let previous = packages::latest(conn, agent_id).await?;
     let at = generation_time(
         at,
-        previous.map(|latest| latest.generated_at),
+        previous.as_ref().map(|latest| latest.generated_at),
         OffsetDateTime::now_utc(),
     );
     let profile = agents::get(conn, agent_id).await?.profile;
@@ -55,8 +55,8 @@ pub async fn generate(
     log::check_whole(conn, agent_id, counted, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
     let evidence = policy_evidence(conn, agent_id, at).await?;
-    let previous_log = match packages::list(conn, Some(agent_id), 1, 0).await?.0.first() {
-        Some(latest) => content(latest)?.log,
+    let previous_log = match &previous {
+        Some(latest) => content(&packages::get(conn, latest.id).await?)?.log,
         None => None,
     };
     let log = anchor(conn, seal, agent_id, at, tree_size, previous_log).await?;

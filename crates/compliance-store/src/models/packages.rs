@@ -72,6 +72,7 @@ pub(crate) async fn lock_agent(conn: &mut TenantConn, agent_id: Uuid) -> StoreRe
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = compliance_packages, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct Latest {
+    pub id: Uuid,
     pub version: i32,
     pub generated_at: OffsetDateTime,
     pub content_sha256: String,
