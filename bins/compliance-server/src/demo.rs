@@ -172,7 +172,7 @@ async fn seed(conn: &mut TenantConn) -> Result<Uuid, StoreError> {
     seed_rules(conn, agent).await?;
     seed_policies(conn).await?;
     let trail: Vec<NewEvent> = trail(agent).into_iter().map(NewEvent::from).collect();
-    events::append_many(conn, &trail).await?;
+    events::append_many(conn, trail.into()).await?;
     Ok(agent)
 }
 

@@ -112,6 +112,7 @@ diesel::table! {
         duration_ms -> Nullable<Int8>,
         metadata -> Jsonb,
         lag_seconds -> Nullable<Float8>,
+        leaf_index -> Nullable<Int8>,
     }
 }
 
@@ -198,24 +199,23 @@ diesel::table! {
     log_heads (org_id) {
         org_id -> Uuid,
         size -> Int8,
-        backfilled -> Bool,
+        hashed -> Int8,
     }
 }
 
 diesel::table! {
-    log_leaves (org_id, leaf_index) {
+    log_asset_leaves (org_id, asset_id) {
         org_id -> Uuid,
-        leaf_index -> Int8,
-        event_id -> Uuid,
         asset_id -> Uuid,
+        leaves -> Int8,
     }
 }
 
 diesel::table! {
-    log_hashes (org_id, hash_index) {
+    log_hash_runs (org_id, first_index) {
         org_id -> Uuid,
-        hash_index -> Int8,
-        hash -> Bytea,
+        first_index -> Int8,
+        hashes -> Bytea,
     }
 }
 
@@ -242,10 +242,10 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     attestations,
     log_checkpoints,
-    log_hashes,
+    log_hash_runs,
     log_heads,
     log_keys,
-    log_leaves,
+    log_asset_leaves,
     agents,
     api_tokens,
     assets,

@@ -15,7 +15,7 @@ use crate::{Store, TenantConn, migrate};
 
 /// Bump when the migrations or the template's seeded rows change, so a shared `DATABASE_URL`
 /// server builds a new template.
-const TEMPLATE: &str = "compliance_test_template_v11";
+const TEMPLATE: &str = "compliance_test_template_v12";
 
 /// Builds a connection string for a database on the test server.
 type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;
@@ -149,6 +149,84 @@ impl TestDb {
         let url = (server.url_for)(&name);
         let store = Store::connect(&url, 8).unwrap_or_else(|e| panic!("cannot pool {name}: {e}"));
         Self { store, url, name }
+    }
+
+    /// A database of its own migrated up to, not including, the migration whose directory is
+    /// `stop` (an upgrade test writes the old schema's rows, then calls [`TestDb::migrate_rest`]).
+    /// Its `store` is for after the upgrade: nothing but raw SQL fits the old schema.
+    pub async fn before_migration(stop: &str) -> Self {
+        let server = server();
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let admin_url = (server.url_for)("postgres");
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
+        let url = (server.url_for)(&name);
+        let stop = stop.to_owned();
+        let owner = url.clone();
+        tokio::task::spawn_blocking(move || {
+            use diesel::Connection;
+            use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+            use diesel_migrations::MigrationHarness;
+            let mut conn =
+                <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&owner)
+                    .unwrap_or_else(|e| panic!("cannot connect to {owner}: {e}"));
+            let pending = conn
+                .pending_migrations(crate::store::MIGRATIONS)
+                .unwrap_or_else(|e| panic!("no migrations: {e}"));
+            assert!(
+                pending.iter().any(|m| m.name().to_string() == stop),
+                "no migration {stop}"
+            );
+            for migration in pending.iter().take_while(|m| m.name().to_string() != stop) {
+                conn.run_migration(migration)
+                    .unwrap_or_else(|e| panic!("migration {} failed: {e}", migration.name()));
+            }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("migrating {name} panicked: {e}"));
+        let store = Store::connect(&url, 8).unwrap_or_else(|e| panic!("cannot pool {name}: {e}"));
+        Self { store, url, name }
+    }
+
+    /// Runs the migrations not run yet, and gives the database the template's tenant password
+    /// secret: the tenant role is the cluster's, and every test database must set it alike.
+    pub async fn migrate_rest(&self) {
+        migrate(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot finish migrating {}: {e}", self.name));
+        #[derive(diesel::QueryableByName)]
+        struct Secret {
+            #[diesel(sql_type = diesel::sql_types::Bytea)]
+            secret: Vec<u8>,
+        }
+        let template_url = (server().url_for)(TEMPLATE);
+        let mut template = AsyncPgConnection::establish(&template_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {template_url}: {e}"));
+        let secret: Secret = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT secret FROM server_secrets WHERE name = $1")
+                .bind::<diesel::sql_types::Text, _>(TENANT_PASSWORD),
+            &mut template,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the template has no tenant password: {e}"));
+        drop(template);
+        let mut owner = AsyncPgConnection::establish(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.name));
+        diesel_async::RunQueryDsl::execute(
+            diesel::sql_query("INSERT INTO server_secrets (name, secret) VALUES ($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(TENANT_PASSWORD)
+                .bind::<diesel::sql_types::Bytea, _>(secret.secret),
+            &mut owner,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot copy the tenant password: {e}"));
     }
 }
 

@@ -213,19 +213,20 @@ pub async fn append_batch(
     tenant: Tenant<Record>,
     body: Body<BatchRequest>,
 ) -> ApiResult<HttpResponse> {
-    let events = body
+    let events: std::sync::Arc<[NewEvent]> = body
         .entries
         .iter()
         .enumerate()
         .map(|(i, entry)| entry.entry(&format!("entries[{i}].")).map(NewEvent::from))
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect::<ApiResult<Vec<_>>>()?
+        .into();
     let agents_named: BTreeSet<Uuid> = events.iter().map(|e| e.asset_id).collect();
     tenant
         .write(&body, async |conn| {
             for agent in &agents_named {
                 agents::get(conn, *agent).await.or_404("agent")?;
             }
-            let appended = events::append_many(conn, &events).await?;
+            let appended = events::append_many(conn, std::sync::Arc::clone(&events)).await?;
             Written::created(&Appended { appended })
         })
         .await

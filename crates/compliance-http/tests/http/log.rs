@@ -356,8 +356,13 @@ async fn an_entry_altered_or_deleted_behind_the_api_is_found_out() {
         signed.root,
     );
     assert!(checked.is_err(), "an altered entry no longer proves");
-    // A deleted entry: its proof is no "not found" but the server's alarm, and the next
-    // package refuses to count a trail with a hole in it.
+    // A deleted entry: the server no longer knows it, but the proof an auditor kept still
+    // proves it was leaf `index` of the log the server signs, and the next package refuses to
+    // count a trail with a hole in it.
+    let kept = server
+        .get(&format!("/v1/audit/{deleted}/proof"), admin)
+        .await
+        .body;
     owner
         .batch_execute(&format!("DELETE FROM events WHERE id = '{deleted}';"))
         .await
@@ -365,7 +370,17 @@ async fn an_entry_altered_or_deleted_behind_the_api_is_found_out() {
     let gone = server
         .get(&format!("/v1/audit/{deleted}/proof"), admin)
         .await;
-    assert_eq!(gone.status, 500, "{gone:?}");
+    assert_eq!(gone.status, 404, "{gone:?}");
+    let latest = open_checkpoint(&checkpoint(&server, admin).await, &key).unwrap();
+    assert_eq!(latest.size, kept["tree_size"].as_u64().unwrap());
+    verify_inclusion(
+        &hashes(&kept["inclusion_proof"]),
+        kept["leaf_index"].as_u64().unwrap(),
+        latest.size,
+        leaf_hash(kept["leaf_data"].as_str().unwrap().as_bytes()),
+        latest.root,
+    )
+    .expect("the kept proof still holds: the log cannot forget the entry");
     let refused = server
         .post("/v1/compliance", admin, &json!({"agent_id": agent}))
         .await;

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use compliance_attest::log::LogLeaf;
 pub use compliance_core::Metadata;
 use compliance_core::{Attributes, AuditEntry, Outcome, Verdict};
@@ -81,6 +83,8 @@ pub struct EventRecord {
     /// Declared when given, else accepted: the event's time for every policy.
     pub occurred_at: OffsetDateTime,
     pub seq: i64,
+    /// Its leaf of the org's log; `None` only for a row inserted behind the API's back.
+    pub leaf_index: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -103,11 +107,13 @@ struct EventInsert<'a> {
     status: Option<&'a str>,
     duration_ms: Option<i64>,
     metadata: serde_json::Value,
+    leaf_index: i64,
 }
 
 impl<'a> EventInsert<'a> {
-    fn new(org: Uuid, event: &'a NewEvent) -> Self {
+    fn new(org: Uuid, event: &'a NewEvent, leaf_index: i64) -> Self {
         Self {
+            leaf_index,
             org_id: org,
             asset_id: event.asset_id,
             id: event.id,
@@ -157,6 +163,7 @@ struct EventRow {
     #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Text>)]
     #[diesel(sql_type = diesel::sql_types::Text)]
     metadata: String,
+    leaf_index: Option<i64>,
 }
 
 impl TryFrom<EventRow> for EventRecord {
@@ -192,36 +199,46 @@ impl TryFrom<EventRow> for EventRecord {
             accepted_at: row.accepted_at,
             occurred_at: row.occurred_at,
             seq: row.seq,
+            leaf_index: row.leaf_index,
         })
     }
+}
+
+/// `event`, accepted at `accepted_at`, as its leaf of the org's log records it (docs/log.md):
+/// what the stored row says, so a proof made from the row again hashes the same.
+pub(crate) fn leaf(
+    org: Uuid,
+    event: &NewEvent,
+    accepted_at: OffsetDateTime,
+) -> StoreResult<LogLeaf> {
+    let metadata = serde_json::from_str(event.audit.metadata.get())
+        .map_err(|e| crate::StoreError::Corrupt(format!("metadata is not JSON: {e}")))?;
+    Ok(LogLeaf {
+        org_id: org.to_string(),
+        asset_id: event.asset_id.to_string(),
+        id: event.id.to_string(),
+        display_type: event.display_type.clone(),
+        correlation_value: event.correlation_value.clone(),
+        declared_at: event.declared_at.map(log::instant),
+        accepted_at: log::instant(accepted_at),
+        operation: event.operation.clone(),
+        behaviour: event.behaviour.clone(),
+        event_attributes: json(&event.event_attributes),
+        asset_attributes: json(&event.asset_attributes),
+        principal_declared: event.principal_declared.clone(),
+        connector: event.audit.connector.clone(),
+        target_resource: event.audit.target_resource.clone(),
+        policy_verdict: event.audit.policy_verdict.map(|v| v.as_str().to_owned()),
+        status: event.audit.status.map(|s| s.as_str().to_owned()),
+        duration_ms: event.audit.duration_ms,
+        metadata,
+    })
 }
 
 impl EventRecord {
     /// The event as its leaf of the org's log records it (docs/log.md).
     pub fn leaf(&self, org: Uuid) -> StoreResult<LogLeaf> {
-        let event = &self.event;
-        let metadata = serde_json::from_str(event.audit.metadata.get())
-            .map_err(|e| crate::StoreError::Corrupt(format!("metadata is not JSON: {e}")))?;
-        Ok(LogLeaf {
-            org_id: org.to_string(),
-            asset_id: event.asset_id.to_string(),
-            id: event.id.to_string(),
-            display_type: event.display_type.clone(),
-            correlation_value: event.correlation_value.clone(),
-            declared_at: event.declared_at.map(log::instant),
-            accepted_at: log::instant(self.accepted_at),
-            operation: event.operation.clone(),
-            behaviour: event.behaviour.clone(),
-            event_attributes: json(&event.event_attributes),
-            asset_attributes: json(&event.asset_attributes),
-            principal_declared: event.principal_declared.clone(),
-            connector: event.audit.connector.clone(),
-            target_resource: event.audit.target_resource.clone(),
-            policy_verdict: event.audit.policy_verdict.map(|v| v.as_str().to_owned()),
-            status: event.audit.status.map(|s| s.as_str().to_owned()),
-            duration_ms: event.audit.duration_ms,
-            metadata,
-        })
+        leaf(org, &self.event, self.accepted_at)
     }
 }
 
@@ -243,49 +260,47 @@ pub struct EventQuery {
 /// Appends one event to its asset's history, and to the org's log.
 pub async fn append(conn: &mut TenantConn, event: &NewEvent) -> StoreResult<EventRecord> {
     let org = conn.org();
+    let head = log::lock(conn).await?;
     let row: EventRow = diesel::insert_into(events::table)
-        .values(EventInsert::new(org, event))
+        .values(EventInsert::new(org, event, log::stored(head.size)?))
         .returning(EventRow::as_returning())
         .get_result(conn.db())
         .await?;
     let record: EventRecord = row.try_into()?;
-    log::append(conn, std::slice::from_ref(&record)).await?;
+    let hash = log::leaf_hash(org, &record.event, record.accepted_at)?;
+    log::append(conn, head, std::slice::from_ref(&record.event), vec![hash]).await?;
     Ok(record)
 }
 
 /// Appends many events, and logs them in their order; all or nothing with the caller's
 /// transaction.
-pub async fn append_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
-    // As stored: a leaf is what the row says, as a proof reads it again.
-    let records = insert_returning(conn, batch).await?;
-    log::append(conn, &records).await?;
-    Ok(records.len())
+pub async fn append_many(conn: &mut TenantConn, batch: Arc<[NewEvent]>) -> StoreResult<usize> {
+    let org = conn.org();
+    let head = log::lock(conn).await?;
+    // Each leaf is made from the batch as sent (as its row reads back), on a core of its own
+    // while PostgreSQL inserts the rows.
+    let hashing = {
+        let batch = Arc::clone(&batch);
+        tokio::task::spawn_blocking(move || {
+            batch
+                .iter()
+                .map(|event| log::leaf_hash(org, event, head.accepted_at))
+                .collect::<StoreResult<Vec<_>>>()
+        })
+    };
+    let appended = insert_chunks(conn, &batch, Some(log::stored(head.size)?)).await?;
+    let hashes = hashing
+        .await
+        .map_err(|error| crate::StoreError::Corrupt(format!("hashing leaves failed: {error}")))??;
+    log::append(conn, head, &batch, hashes).await?;
+    Ok(appended)
 }
 
 /// [`append_many`] without the log: only the benchmark measuring the log's cost calls it, since
 /// an event outside the log fails the next package's check that the log is whole.
 #[doc(hidden)]
 pub async fn insert_many(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
-    insert_chunks(conn, batch).await
-}
-
-/// The events of `ids`, in that order.
-pub(crate) async fn by_ids(conn: &mut TenantConn, ids: &[Uuid]) -> StoreResult<Vec<EventRecord>> {
-    let rows: Vec<EventRow> = events::table
-        .filter(events::id.eq_any(ids))
-        .select(EventRow::as_select())
-        .load(conn.db())
-        .await?;
-    let mut by_id: std::collections::HashMap<Uuid, EventRow> =
-        rows.into_iter().map(|row| (row.id, row)).collect();
-    ids.iter()
-        .map(|id| {
-            by_id
-                .remove(id)
-                .ok_or_else(|| crate::StoreError::Corrupt(format!("event {id} did not read back")))?
-                .try_into()
-        })
-        .collect()
+    insert_chunks(conn, batch, None).await
 }
 
 /// One event of the org, whatever its asset.
@@ -298,75 +313,60 @@ pub async fn by_id(conn: &mut TenantConn, id: Uuid) -> StoreResult<EventRecord> 
     row.try_into()
 }
 
-/// The ids of the org's events that are no leaf of its log (those stored before the log
-/// existed, and the caller's own), in acceptance order: ids only, so a large backfill reads its
-/// rows a chunk at a time.
-pub(crate) async fn unlogged(conn: &mut TenantConn) -> StoreResult<Vec<Uuid>> {
-    use crate::schema::log_leaves;
-    Ok(events::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            log_leaves::table.filter(log_leaves::event_id.eq(events::id)),
-        )))
-        .order(events::seq)
-        .select(events::id)
+/// The events that are leaves `from..to` of the org's log, in leaf order.
+pub(crate) async fn by_leaves(
+    conn: &mut TenantConn,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<EventRecord>> {
+    let rows: Vec<EventRow> = events::table
+        .filter(events::leaf_index.ge(from))
+        .filter(events::leaf_index.lt(to))
+        .order(events::leaf_index)
+        .select(EventRow::as_select())
         .load(conn.db())
-        .await?)
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// Each chunk of a batch is one
 /// `INSERT … SELECT FROM unnest(<one array per column>)`: a constant statement, prepared once,
 /// instead of a freshly parsed multi-row VALUES list.
-async fn insert_chunks(conn: &mut TenantConn, batch: &[NewEvent]) -> StoreResult<usize> {
+/// `first_leaf` is the first row's leaf index, the others' follow in order; `None` inserts rows
+/// that are no leaf (the benchmark's baseline).
+async fn insert_chunks(
+    conn: &mut TenantConn,
+    batch: &[NewEvent],
+    first_leaf: Option<i64>,
+) -> StoreResult<usize> {
     let org = conn.org();
     let mut appended = 0;
     for chunk in batch.chunks(BATCH_ROWS) {
-        appended += insert_query(org, chunk, "").execute(conn.db()).await?;
+        let first = first_leaf.map(|first| first + appended as i64);
+        appended += insert_query(org, chunk, first).execute(conn.db()).await?;
     }
     Ok(appended)
 }
 
-/// Inserts `batch` as [`insert_chunks`] does and answers the rows as stored, in acceptance
-/// order: what each leaf of the log is made from, with no second read.
-async fn insert_returning(
-    conn: &mut TenantConn,
-    batch: &[NewEvent],
-) -> StoreResult<Vec<EventRecord>> {
-    const RETURNING: &str = " RETURNING id, asset_id, seq, display_type, correlation_value, declared_at, \
-        accepted_at, occurred_at, operation, behaviour, event_attributes, asset_attributes, principal_declared, \
-        connector, target_resource, policy_verdict, status, duration_ms, metadata::text AS metadata";
-    let org = conn.org();
-    let mut rows: Vec<EventRow> = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(BATCH_ROWS) {
-        rows.extend(
-            insert_query(org, chunk, RETURNING)
-                .load::<EventRow>(conn.db())
-                .await?,
-        );
-    }
-    // RETURNING promises no order; the identity column is the order of acceptance.
-    rows.sort_unstable_by_key(|row| row.seq);
-    rows.into_iter().map(TryInto::try_into).collect()
-}
-
-/// One chunk's `INSERT … SELECT FROM unnest(<one array per column>)`, then `tail`.
-fn insert_query<'a>(
+/// One chunk's `INSERT … SELECT FROM unnest(<one array per column>)`.
+fn insert_query(
     org: Uuid,
-    chunk: &'a [NewEvent],
-    tail: &str,
-) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    chunk: &[NewEvent],
+    first_leaf: Option<i64>,
+) -> diesel::query_builder::BoxedSqlQuery<'_, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
     use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     let column = |f: &dyn Fn(&NewEvent) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
     // Metadata travels as text and becomes jsonb in PostgreSQL, never a tree in memory.
-    diesel::sql_query(format!(
+    diesel::sql_query(
         "INSERT INTO events (org_id, asset_id, id, display_type, correlation_value, declared_at, operation, \
            behaviour, event_attributes, asset_attributes, principal_declared, connector, target_resource, \
-           policy_verdict, status, duration_ms, metadata) \
-         SELECT $1, a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m::jsonb \
+           policy_verdict, status, duration_ms, metadata, leaf_index) \
+         SELECT $1, a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m::jsonb, $18 + n - 1 \
          FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], \
            $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], \
            $14::text[], $15::text[], $16::int8[], $17::text[]) \
-           AS u(a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m){tail}"
-    ))
+           WITH ORDINALITY AS u(a, i, d, c, t, o, b, ea, aa, p, cn, tr, pv, s, dm, m, n)",
+    )
     .into_boxed()
     .bind::<SqlUuid, _>(org)
     .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.asset_id).collect::<Vec<_>>())
@@ -385,6 +385,7 @@ fn insert_query<'a>(
     .bind::<Array<Nullable<Text>>, _>(column(&|e| e.audit.status.map(|s| s.as_str().to_owned())))
     .bind::<Array<Nullable<BigInt>>, _>(chunk.iter().map(|e| e.audit.duration_ms).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(chunk.iter().map(|e| e.audit.metadata.get().to_owned()).collect::<Vec<_>>())
+    .bind::<Nullable<BigInt>, _>(first_leaf)
 }
 
 /// One event of one asset.

@@ -32,7 +32,7 @@ pub async fn generate(
 ) -> StoreResult<PackageRecord> {
     // Lock first, then fix the time: no racing generation gets a later version at an earlier time.
     packages::lock_agent(conn, agent_id).await?;
-    let tree_size = log::hold(conn, agent_id).await?;
+    let tree_size = log::lock(conn).await?.size;
     let previous = packages::latest(conn, agent_id).await?;
     let at = generation_time(
         at,

@@ -11,13 +11,13 @@ use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::events::{self, EventRecord};
+use super::events::{self, NewEvent};
 use super::signing::{KeySeal, random};
-use crate::schema::{log_checkpoints, log_hashes, log_heads, log_keys, log_leaves};
+use crate::schema::{log_asset_leaves, log_checkpoints, log_heads, log_keys};
 use crate::{StoreError, StoreResult, TenantConn};
 
 /// Events a backfill reads and appends at a time.
-const BACKFILL_CHUNK: usize = 5_000;
+const BACKFILL_CHUNK: u64 = 5_000;
 
 /// How long a checkpoint is the latest one served before a grown log gets a new one.
 pub const CHECKPOINT_INTERVAL: time::Duration = time::Duration::seconds(5);
@@ -46,7 +46,7 @@ fn size_of(n: i64) -> StoreResult<u64> {
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a log size of {n}")))
 }
 
-fn stored(n: u64) -> StoreResult<i64> {
+pub(crate) fn stored(n: u64) -> StoreResult<i64> {
     i64::try_from(n).map_err(|_| StoreError::Invalid(format!("a log size of {n}")))
 }
 
@@ -54,101 +54,175 @@ fn corrupt(error: compliance_attest::AttestError) -> StoreError {
     StoreError::Corrupt(format!("the org's log: {error}"))
 }
 
-/// Locks the org's log head (making it on first use) and reads it: (size, backfilled).
-async fn lock_head(conn: &mut TenantConn) -> StoreResult<(u64, bool)> {
-    let org = conn.org();
+/// The org's log head, locked by the caller's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// Leaves in the log: the next event appended is leaf `size`.
+    pub size: u64,
+    /// The transaction's `now()`: every event it inserts is accepted then.
+    pub accepted_at: OffsetDateTime,
+}
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    size: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    hashed: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    accepted_at: OffsetDateTime,
+}
+
+/// Locks the org's log head for the rest of the caller's transaction (making it on first use),
+/// stores the hashes of any leaves that have none yet (events that predate the log, given their
+/// indexes by a migration), and reads it. Every append takes it before it inserts, and takes
+/// nothing before it: until the caller ends, no other event of the org is inserted, so the
+/// caller's leaf indexes follow on gaplessly, and what a generation counts is exactly the log's
+/// first `size` leaves.
+pub async fn lock(conn: &mut TenantConn) -> StoreResult<Head> {
     // One statement: the upsert takes the row lock that every appender of the org queues on.
-    let (size, backfilled): (i64, bool) = diesel::insert_into(log_heads::table)
-        .values(log_heads::org_id.eq(org))
-        .on_conflict(log_heads::org_id)
-        .do_update()
-        .set(log_heads::size.eq(log_heads::size))
-        .returning((log_heads::size, log_heads::backfilled))
-        .get_result(conn.db())
-        .await?;
-    Ok((size_of(size)?, backfilled))
+    let head: HeadRow = diesel::sql_query(
+        "INSERT INTO log_heads (org_id) VALUES ($1) \
+         ON CONFLICT (org_id) DO UPDATE SET size = log_heads.size \
+         RETURNING size, hashed, now() AS accepted_at",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(conn.org())
+    .get_result(conn.db())
+    .await?;
+    let (size, hashed) = (size_of(head.size)?, size_of(head.hashed)?);
+    if hashed < size {
+        hash_pending(conn, hashed, size).await?;
+    }
+    Ok(Head {
+        size,
+        accepted_at: head.accepted_at,
+    })
 }
 
-/// Appends `records` (just stored by the caller, in its transaction) to the org's log.
-pub(crate) async fn append(conn: &mut TenantConn, records: &[EventRecord]) -> StoreResult<()> {
-    let (size, backfilled) = locked(conn).await?;
-    // A backfill appended every event without a leaf, the caller's among them.
-    if backfilled {
-        return Ok(());
-    }
-    append_leaves(conn, size, records).await
-}
-
-/// Locks the org's log head, backfills it on an org's first append (events that predate the
-/// log, in acceptance order, with the caller's among them), and says its size then and whether
-/// it backfilled.
-async fn locked(conn: &mut TenantConn) -> StoreResult<(u64, bool)> {
-    let (size, backfilled) = lock_head(conn).await?;
-    if backfilled {
-        return Ok((size, false));
-    }
-    let unlogged = events::unlogged(conn).await?;
-    let mut size = size;
-    // A chunk's rows at a time: a backfill of millions never holds them all.
-    for ids in unlogged.chunks(BACKFILL_CHUNK) {
-        let records = events::by_ids(conn, ids).await?;
-        append_leaves(conn, size, &records).await?;
-        size += records.len() as u64;
-    }
-    diesel::update(log_heads::table.filter(log_heads::org_id.eq(conn.org())))
-        .set(log_heads::backfilled.eq(true))
-        .execute(conn.db())
-        .await?;
-    Ok((size, true))
-}
-
-async fn append_leaves(
-    conn: &mut TenantConn,
-    size: u64,
-    records: &[EventRecord],
-) -> StoreResult<()> {
-    if records.is_empty() {
-        return Ok(());
-    }
+/// Stores the hashes of leaves `hashed..size`, a chunk of events at a time: a backfill of
+/// millions never holds them all.
+async fn hash_pending(conn: &mut TenantConn, hashed: u64, size: u64) -> StoreResult<()> {
     let org = conn.org();
-    let leaves = leaf_hashes(org, records)?;
-    let count = leaves.len() as u64;
-    let before = hashes(conn, Read::Append { size, count }).await?;
-    let written = tree::append(size, &leaves, &before).map_err(corrupt)?;
-    let first = stored(size)?;
-    let ids: Vec<Uuid> = records.iter().map(|r| r.event.id).collect();
-    let assets: Vec<Uuid> = records.iter().map(|r| r.event.asset_id).collect();
-    let indexes: Vec<i64> = (first..).take(ids.len()).collect();
-    diesel::sql_query(
-        "INSERT INTO log_leaves (org_id, leaf_index, event_id, asset_id) \
-         SELECT $1, i, e, a FROM unnest($2::int8[], $3::uuid[], $4::uuid[]) AS u(i, e, a)",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(org)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(indexes)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(assets)
-    .execute(conn.db())
-    .await?;
-    let (hash_indexes, hash_values): (Vec<i64>, Vec<Vec<u8>>) = written
-        .iter()
-        .map(|(index, hash)| Ok((stored(*index)?, hash.0.to_vec())))
-        .collect::<StoreResult<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    diesel::sql_query(
-        "INSERT INTO log_hashes (org_id, hash_index, hash) \
-         SELECT $1, i, h FROM unnest($2::int8[], $3::bytea[]) AS u(i, h)",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(org)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(hash_indexes)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Bytea>, _>(hash_values)
-    .execute(conn.db())
-    .await?;
+    let mut from = hashed;
+    while from < size {
+        let to = size.min(from + BACKFILL_CHUNK);
+        let records = events::by_leaves(conn, stored(from)?, stored(to)?).await?;
+        if records.len() as u64 != to - from {
+            return Err(StoreError::Corrupt(format!(
+                "leaves {from} to {to} have {} events: an event was removed outside the log",
+                records.len()
+            )));
+        }
+        let accepted: Vec<Accepted> = records.iter().map(|r| (&r.event, r.accepted_at)).collect();
+        let hashes = leaf_hashes(org, &accepted)?;
+        store_hashes(conn, from, hashes).await?;
+        from = to;
+    }
     diesel::update(log_heads::table.filter(log_heads::org_id.eq(org)))
-        .set(log_heads::size.eq(stored(size + count)?))
+        .set(log_heads::hashed.eq(stored(size)?))
         .execute(conn.db())
         .await?;
     Ok(())
+}
+
+/// An event as its leaf records it: the event and the instant the server accepted it.
+type Accepted<'a> = (&'a NewEvent, OffsetDateTime);
+
+/// Appends `events`, just inserted by the caller as leaves `head.size..` under the lock of
+/// [`lock`], whose leaf hashes are `leaves` (by [`leaf_hash`], in `events`' order).
+pub(crate) async fn append(
+    conn: &mut TenantConn,
+    head: Head,
+    events: &[NewEvent],
+    leaves: Vec<Hash>,
+) -> StoreResult<()> {
+    if leaves.len() != events.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} leaf hashes for {} events",
+            leaves.len(),
+            events.len()
+        )));
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    let org = conn.org();
+    let grown = head.size + leaves.len() as u64;
+    store_hashes(conn, head.size, leaves).await?;
+    diesel::update(log_heads::table.filter(log_heads::org_id.eq(org)))
+        .set((
+            log_heads::size.eq(stored(grown)?),
+            log_heads::hashed.eq(stored(grown)?),
+        ))
+        .execute(conn.db())
+        .await?;
+    count_leaves(conn, events).await
+}
+
+/// Adds each asset's new leaves to its count.
+async fn count_leaves(conn: &mut TenantConn, events: &[NewEvent]) -> StoreResult<()> {
+    let mut per_asset: std::collections::BTreeMap<Uuid, i64> = std::collections::BTreeMap::new();
+    for event in events {
+        *per_asset.entry(event.asset_id).or_default() += 1;
+    }
+    let (assets, counts): (Vec<Uuid>, Vec<i64>) = per_asset.into_iter().unzip();
+    diesel::sql_query(
+        "INSERT INTO log_asset_leaves (org_id, asset_id, leaves) \
+         SELECT $1, a, n FROM unnest($2::uuid[], $3::int8[]) AS u(a, n) \
+         ON CONFLICT (org_id, asset_id) DO UPDATE SET leaves = log_asset_leaves.leaves + EXCLUDED.leaves",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(conn.org())
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(assets)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(counts)
+    .execute(conn.db())
+    .await?;
+    Ok(())
+}
+
+/// Adds leaves `size..` (their hashes `leaves`) to the tree: the stored hashes they make, as
+/// one run.
+async fn store_hashes(conn: &mut TenantConn, size: u64, leaves: Vec<Hash>) -> StoreResult<()> {
+    let count = leaves.len() as u64;
+    let before = hashes(conn, Read::Append { size, count }).await?;
+    let written = tree::append(size, &leaves, &before).map_err(corrupt)?;
+    write_run(conn, &written).await
+}
+
+/// Stores the hashes one append adds as one run: consecutive stored hash indexes, one row.
+async fn write_run(conn: &mut TenantConn, written: &[(u64, Hash)]) -> StoreResult<()> {
+    use crate::schema::log_hash_runs;
+    let Some(&(first, _)) = written.first() else {
+        return Ok(());
+    };
+    let mut run = Vec::with_capacity(written.len() * 32);
+    for (expected, (index, hash)) in (first..).zip(written) {
+        // An append adds the hashes right after those stored: Go tlog's layout.
+        if *index != expected {
+            return Err(StoreError::Corrupt(format!(
+                "an append's stored hashes skip from {expected} to {index}"
+            )));
+        }
+        run.extend_from_slice(&hash.0);
+    }
+    diesel::insert_into(log_hash_runs::table)
+        .values((
+            log_hash_runs::org_id.eq(conn.org()),
+            log_hash_runs::first_index.eq(stored(first)?),
+            log_hash_runs::hashes.eq(run),
+        ))
+        .execute(conn.db())
+        .await?;
+    Ok(())
+}
+
+/// The leaf hash of `event`, accepted at `accepted_at`.
+pub(crate) fn leaf_hash(
+    org: Uuid,
+    event: &NewEvent,
+    accepted_at: OffsetDateTime,
+) -> StoreResult<Hash> {
+    let leaf = events::leaf(org, event, accepted_at)?;
+    Ok(tree::leaf_hash(&leaf.data().map_err(corrupt)?))
 }
 
 /// Batches smaller than this are hashed on the caller's thread.
@@ -156,11 +230,11 @@ const PARALLEL_LEAVES: usize = 1_000;
 
 /// Each record's leaf hash. A large batch is spread over the machine's cores: making each
 /// leaf's RFC 8785 form is the log's dearest step.
-fn leaf_hashes(org: Uuid, records: &[EventRecord]) -> StoreResult<Vec<Hash>> {
-    let hashes = |records: &[EventRecord]| {
+fn leaf_hashes(org: Uuid, records: &[Accepted<'_>]) -> StoreResult<Vec<Hash>> {
+    let hashes = |records: &[Accepted<'_>]| {
         records
             .iter()
-            .map(|record| Ok(tree::leaf_hash(&record.leaf(org)?.data().map_err(corrupt)?)))
+            .map(|(event, at)| leaf_hash(org, event, *at))
             .collect::<StoreResult<Vec<Hash>>>()
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -183,6 +257,14 @@ fn leaf_hashes(org: Uuid, records: &[EventRecord]) -> StoreResult<Vec<Hash>> {
     })
 }
 
+#[derive(QueryableByName)]
+struct Hashed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    hash_index: i64,
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    hash: Vec<u8>,
+}
+
 /// The stored hashes `read` needs, in one query.
 async fn hashes(conn: &mut TenantConn, read: Read) -> StoreResult<StoredHashes> {
     let indexes = tree::reads(read).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -193,17 +275,24 @@ async fn hashes(conn: &mut TenantConn, read: Read) -> StoreResult<StoredHashes> 
         .iter()
         .map(|i| stored(*i))
         .collect::<StoreResult<Vec<i64>>>()?;
-    let rows: Vec<(i64, Vec<u8>)> = log_hashes::table
-        .filter(log_hashes::hash_index.eq_any(&wanted))
-        .select((log_hashes::hash_index, log_hashes::hash))
-        .load(conn.db())
-        .await?;
+    // Each hash is a slice of the run that starts at or before it: the latest such run.
+    let rows: Vec<Hashed> = diesel::sql_query(
+        "SELECT w.i AS hash_index, substring(r.hashes FROM ((w.i - r.first_index) * 32 + 1)::int FOR 32) AS hash \
+         FROM unnest($1::int8[]) AS w(i) CROSS JOIN LATERAL ( \
+           SELECT first_index, hashes FROM log_hash_runs \
+           WHERE org_id = $2 AND first_index <= w.i ORDER BY first_index DESC LIMIT 1) AS r",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&wanted)
+    .bind::<diesel::sql_types::Uuid, _>(conn.org())
+    .load(conn.db())
+    .await?;
     let mut found = StoredHashes::default();
-    for (index, hash) in rows {
-        let hash: [u8; 32] = hash
-            .try_into()
-            .map_err(|_| StoreError::Corrupt(format!("stored hash {index} is not 32 bytes")))?;
-        found.0.insert(size_of(index)?, Hash(hash));
+    for Hashed { hash_index, hash } in rows {
+        // A slice past the run's end is shorter: the hash is missing, as below.
+        let Ok(hash) = <[u8; 32]>::try_from(hash) else {
+            continue;
+        };
+        found.0.insert(size_of(hash_index)?, Hash(hash));
     }
     if found.0.len() != indexes.len() {
         return Err(StoreError::Corrupt(format!(
@@ -408,14 +497,16 @@ pub struct Inclusion {
     pub root: Hash,
 }
 
-/// Event `id`'s leaf index; `NotFound` when the org has no such leaf.
+/// Event `id`'s leaf index; `NotFound` when the org has no such event, or it is no leaf (only
+/// an insert behind the API's back makes one).
 pub async fn leaf_index(conn: &mut TenantConn, id: Uuid) -> StoreResult<u64> {
-    let index: i64 = log_leaves::table
-        .filter(log_leaves::event_id.eq(id))
-        .select(log_leaves::leaf_index)
+    use crate::schema::events;
+    let index: Option<i64> = events::table
+        .filter(events::id.eq(id))
+        .select(events::leaf_index)
         .first(conn.db())
         .await?;
-    size_of(index)
+    size_of(index.ok_or(StoreError::NotFound)?)
 }
 
 /// The inclusion of event `id` in the tree of `size` (the log as committed when `None`).
@@ -425,7 +516,9 @@ pub async fn inclusion(
     id: Uuid,
     size: Option<u64>,
 ) -> StoreResult<Inclusion> {
-    let leaf_index = leaf_index(conn, id).await?;
+    // The leaf's data is made again from the event as stored now: an altered row fails here.
+    let record = events::by_id(conn, id).await?;
+    let leaf_index = size_of(record.leaf_index.ok_or(StoreError::NotFound)?)?;
     let current = self::size(conn).await?;
     let tree_size = size.unwrap_or(current);
     if tree_size > current || leaf_index >= tree_size {
@@ -435,16 +528,6 @@ pub async fn inclusion(
             leaf_index + 1
         )));
     }
-    // The leaf's data is made again from the event as stored now: an altered row fails here.
-    let record = match events::by_id(conn, id).await {
-        // A leaf whose event is gone: the trail was changed behind the API's back.
-        Err(StoreError::NotFound) => {
-            return Err(StoreError::Corrupt(format!(
-                "leaf {leaf_index} names event {id}, which is no longer stored"
-            )));
-        }
-        other => other?,
-    };
     let leaf = record.leaf(conn.org())?;
     let data = leaf.data().map_err(corrupt)?;
     let stored = hashes(
@@ -493,22 +576,6 @@ pub async fn consistency(conn: &mut TenantConn, from: u64, to: u64) -> StoreResu
     })
 }
 
-/// Locks the org's log head for the rest of the caller's transaction and says its size: until
-/// the caller ends, no event of the org commits, so what it reads is exactly the log's first
-/// `size` leaves. A package's generation holds it while it counts. `asset` is the asset the
-/// caller will append to afterwards: its row is locked first, as every appender locks its
-/// event's asset before the head, so the two never wait on each other in a circle.
-pub async fn hold(conn: &mut TenantConn, asset: Uuid) -> StoreResult<u64> {
-    use crate::schema::assets;
-    assets::table
-        .filter(assets::id.eq(asset))
-        .select(assets::id)
-        .for_update()
-        .first::<Uuid>(conn.db())
-        .await?;
-    Ok(locked(conn).await?.0)
-}
-
 /// Checks that the agent's trail is whole: it has exactly as many events as the log has leaves
 /// of it. `counted` is how many of its events before `at` the caller counted; those at or after
 /// `at` are counted here. An event deleted behind the API's back (by someone able to disable the
@@ -527,11 +594,13 @@ pub async fn check_whole(
         .count()
         .get_result(conn.db())
         .await?;
-    let leaves: i64 = log_leaves::table
-        .filter(log_leaves::asset_id.eq(agent))
-        .count()
-        .get_result(conn.db())
-        .await?;
+    let leaves: i64 = log_asset_leaves::table
+        .filter(log_asset_leaves::asset_id.eq(agent))
+        .select(log_asset_leaves::leaves)
+        .first(conn.db())
+        .await
+        .optional()?
+        .unwrap_or(0);
     let held = counted + later;
     if held != leaves {
         return Err(StoreError::Corrupt(format!(

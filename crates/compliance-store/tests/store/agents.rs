@@ -159,7 +159,9 @@ async fn audit_figures_are_grouped_by_the_database() {
     }
     trail.push(entry(10, "connector.called", Some("crowdstrike"), "DENY"));
     trail.push(entry(11, "agent.deployed", None, "PERMIT"));
-    events::append_many(&mut conn, &trail).await.unwrap();
+    events::append_many(&mut conn, trail.clone().into())
+        .await
+        .unwrap();
 
     let groups = audit_groups(&mut conn, id(1), OffsetDateTime::now_utc())
         .await

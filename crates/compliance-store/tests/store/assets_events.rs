@@ -199,14 +199,19 @@ async fn a_batch_is_all_or_nothing() {
         .map(|n| event(id(1), 100 + n, "connector.called"))
         .collect();
     let mut conn = world.acme().await;
-    assert_eq!(events::append_many(&mut conn, &batch).await.unwrap(), 2500);
+    assert_eq!(
+        events::append_many(&mut conn, batch.clone().into())
+            .await
+            .unwrap(),
+        2500
+    );
     conn.commit().await.unwrap();
 
     // The last row of the second batch repeats an id: nothing of it may stay.
     let mut bad: Vec<NewEvent> = (0..1500).map(|n| event(id(1), 10_000 + n, "x")).collect();
     bad.push(event(id(1), 100, "duplicate"));
     let mut conn = world.acme().await;
-    let result = events::append_many(&mut conn, &bad).await;
+    let result = events::append_many(&mut conn, bad.clone().into()).await;
     let result = conn.end(result).await;
     assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
     let mut conn = world.acme().await;

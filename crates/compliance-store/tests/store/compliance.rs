@@ -222,7 +222,9 @@ async fn check_case(
             .map(|(e, _)| e.clone())
             .collect();
         let mut conn = tenant().await.unwrap();
-        events::append_many(&mut conn, &part).await.unwrap();
+        events::append_many(&mut conn, part.clone().into())
+            .await
+            .unwrap();
         conn.commit().await.unwrap();
     }
 

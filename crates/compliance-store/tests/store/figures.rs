@@ -74,7 +74,9 @@ async fn drift_figures_match_the_hand_worked_answer() {
         resolved("zzz", 50), // resolves nothing ever detected
     ];
     let mut conn = world.acme().await;
-    events::append_many(&mut conn, &trail).await.unwrap();
+    events::append_many(&mut conn, trail.clone().into())
+        .await
+        .unwrap();
     let drift = figures::drift(&mut conn, id(1), T + Duration::seconds(1000))
         .await
         .unwrap();
@@ -121,7 +123,9 @@ async fn the_open_list_holds_the_twenty_most_recent() {
         .map(|n| detected(Some(&format!("d{n}")), n, Some("medium")))
         .collect();
     let mut conn = world.acme().await;
-    events::append_many(&mut conn, &trail).await.unwrap();
+    events::append_many(&mut conn, trail.clone().into())
+        .await
+        .unwrap();
     let drift = figures::drift(&mut conn, id(1), T + Duration::hours(1))
         .await
         .unwrap();
@@ -150,7 +154,7 @@ async fn a_batch_failing_in_a_later_insert_chunk_leaves_nothing() {
         .collect();
     batch[6_000].asset_id = id(404);
     let mut conn = world.acme().await;
-    let failed = events::append_many(&mut conn, &batch).await;
+    let failed = events::append_many(&mut conn, batch.clone().into()).await;
     assert!(
         !matches!(failed, Ok(_) | Err(StoreError::NotFound)),
         "the second chunk must fail: {failed:?}"
