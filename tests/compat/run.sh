@@ -23,6 +23,15 @@ if ! "$attest_venv/bin/python" -c 'import in_toto, securesystemslib, rfc8785' 2>
         'in-toto==3.1.0' 'securesystemslib[crypto]==1.6.0' 'rfc8785==0.1.4'
 fi
 
+otel_venv="$root/target/otel-venv"
+if [ ! -x "$otel_venv/bin/python" ]; then
+    python3 -m venv "$otel_venv"
+fi
+if ! "$otel_venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
+    "$otel_venv/bin/pip" install --quiet --disable-pip-version-check \
+        'opentelemetry-sdk==1.39.1' 'opentelemetry-exporter-otlp-proto-http==1.39.1'
+fi
+
 cargo build --quiet -p compliance-server -p compliance-verify
 data=$(mktemp -d /tmp/compliance-compat-XXXXXX)
 # The embedded cluster may run as the postgres account, which must be able to enter here.
@@ -55,3 +64,9 @@ COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin
 COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
     COMPLIANCE_VERIFY="$root/target/debug/compliance-verify" \
     "$attest_venv/bin/python" "$root/tests/compat/test_attestations.py"
+# The stock OpenTelemetry SDK's OTLP/HTTP exporter, set up only by the standard variables.
+COMPLIANCE_URL="http://127.0.0.1:$port" COMPLIANCE_TOKEN="$(cat "$data/var/admin-token")" \
+    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" \
+    OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20$(cat "$data/var/admin-token")" \
+    OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
+    "$otel_venv/bin/python" "$root/tests/compat/test_otlp.py"

@@ -190,6 +190,7 @@ async fn seed_agent(conn: &mut TenantConn, agent: Uuid) -> Result<(), StoreError
         permitted_actions: names(&["detections:*", "hosts:contain", "issues:create"]),
         permitted_data_types: names(&["security_events", "host_metadata", "ticket_content"]),
         max_actions_per_hour: Some(120),
+        discovered: false,
     };
     agents::create(conn, &profile).await?;
     Ok(())

@@ -22,6 +22,10 @@ pub struct AgentProfile {
     pub permitted_actions: Vec<String>,
     pub permitted_data_types: Vec<String>,
     pub max_actions_per_hour: Option<i32>,
+    /// First seen in its traces, never registered (docs/ingest.md). Written only when true, so
+    /// packages of registered agents read as they always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discovered: bool,
 }
 
 /// A connector configuration: a vendor system the agent reaches. No credentials, ever.

@@ -18,6 +18,7 @@ mod plan;
 mod policy;
 mod richness;
 mod seal;
+pub mod traces;
 mod wire;
 
 pub use agent::{

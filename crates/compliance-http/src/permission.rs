@@ -19,15 +19,18 @@ pub enum Action {
     GeneratePackages,
     /// Rotate the org's signing key.
     ManageKeys,
+    /// Change the org's settings (what trace ingestion keeps).
+    ManageSettings,
 }
 
 /// The permission matrix.
 pub fn allowed(role: Role, action: Action) -> bool {
     match action {
         Action::Read => true,
-        Action::ManageCompliancePolicies | Action::ManagePolicyRules | Action::ManageKeys => {
-            role == Role::Admin
-        }
+        Action::ManageCompliancePolicies
+        | Action::ManagePolicyRules
+        | Action::ManageKeys
+        | Action::ManageSettings => role == Role::Admin,
         Action::Record => matches!(role, Role::Admin | Role::Deployer),
         Action::GeneratePackages => matches!(role, Role::Admin | Role::Auditor),
     }
@@ -68,4 +71,6 @@ permissions! {
     GeneratePackages = GeneratePackages, Writes;
     /// Admin.
     ManageKeys = ManageKeys, Writes;
+    /// Admin.
+    ManageSettings = ManageSettings, Writes;
 }

@@ -62,7 +62,7 @@ fn archivist_v2() -> actix_web::Scope {
 
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
-    use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules};
+    use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules, traces};
     web::scope("/v1")
         .service(resource!("/agents", post => agents::create, get => agents::list))
         .service(resource!("/agents/{id}", get => agents::read))
@@ -85,6 +85,12 @@ fn v1() -> actix_web::Scope {
         .service(resource!("/log/checkpoint", get => log::checkpoint))
         .service(resource!("/log/key", get => log::key))
         .service(resource!("/log/consistency", get => log::consistency))
+        .service(
+            resource!("/traces", post => traces::export)
+                .app_data(web::PayloadConfig::new(MAX_BATCH_BODY)),
+        )
+        .service(resource!("/settings/ingest",
+            get => traces::read_settings, put => traces::write_settings))
 }
 
 async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {

@@ -157,3 +157,12 @@ fn finish(pdf: &[u8], package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError
         .map_err(|e| PdfError::Render(format!("writing the PDF: {e}")))?;
     Ok(out)
 }
+
+/// How the PDF states whether the agent was registered or only discovered in its traces.
+pub fn registration(discovered: bool) -> &'static str {
+    if discovered {
+        "UNREGISTERED: discovered in its traces, it declared nothing"
+    } else {
+        "registered"
+    }
+}

@@ -41,6 +41,10 @@ pub(crate) fn title_page(
         ("Declared actions", listed(&agent.permitted_actions)),
         ("Declared data types", listed(&agent.permitted_data_types)),
         ("Actions per hour", hourly_limit(agent.max_actions_per_hour)),
+        (
+            "Registration",
+            crate::registration(agent.discovered).to_owned(),
+        ),
         ("Version", package.version.to_string()),
         ("Package", package.package_id.to_string()),
         ("Generated at", rfc3339(package.generated_at)),

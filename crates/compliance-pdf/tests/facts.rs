@@ -85,6 +85,7 @@ fn agent_facts(agent: &AgentProfile) -> Vec<String> {
         permitted_actions,
         permitted_data_types,
         max_actions_per_hour,
+        discovered,
     } = agent;
     let limit = max_actions_per_hour.map_or("no limit declared".to_owned(), |n| n.to_string());
     [
@@ -97,6 +98,10 @@ fn agent_facts(agent: &AgentProfile) -> Vec<String> {
             listed(permitted_data_types),
         ]),
         row(&["Actions per hour".to_owned(), limit]),
+        row(&[
+            "Registration".to_owned(),
+            compliance_pdf::registration(*discovered).to_owned(),
+        ]),
     ]
     .concat()
 }

@@ -12,6 +12,7 @@ diesel::table! {
         max_actions_per_hour -> Nullable<Int4>,
         created_at -> Timestamptz,
         seq -> Int8,
+        discovered -> Bool,
     }
 }
 
@@ -204,6 +205,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_settings (org_id) {
+        org_id -> Uuid,
+        keep_tool_payloads -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     log_asset_leaves (org_id, asset_id) {
         org_id -> Uuid,
         asset_id -> Uuid,
@@ -246,6 +255,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_heads,
     log_keys,
     log_asset_leaves,
+    org_settings,
     agents,
     api_tokens,
     assets,

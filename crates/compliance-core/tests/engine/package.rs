@@ -17,6 +17,7 @@ fn agent() -> AgentProfile {
         permitted_actions: vec!["detections:*".to_owned(), "issues:create".to_owned()],
         permitted_data_types: vec!["security_events".to_owned()],
         max_actions_per_hour: Some(500),
+        discovered: false,
     }
 }
 

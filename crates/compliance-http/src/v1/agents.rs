@@ -78,6 +78,7 @@ impl AgentRequest {
             permitted_actions: intent.permitted_actions.clone(),
             permitted_data_types: intent.permitted_data_types.clone(),
             max_actions_per_hour: intent.max_actions_per_hour,
+            discovered: false,
         }
     }
 }
@@ -91,6 +92,8 @@ pub struct AgentView {
     pub name: String,
     pub description: String,
     pub declared_intent: DeclaredIntent,
+    /// First seen in its traces (`POST /v1/traces`), never registered: it declared nothing.
+    pub discovered: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -109,6 +112,7 @@ impl From<&AgentRecord> for AgentView {
                 permitted_data_types: profile.permitted_data_types.clone(),
                 max_actions_per_hour: profile.max_actions_per_hour,
             },
+            discovered: profile.discovered,
             created_at: record.created_at,
         }
     }

@@ -9,6 +9,7 @@ pub mod log;
 pub mod oscal;
 pub mod packages;
 pub mod rules;
+pub mod traces;
 
 use compliance_core::Outcome;
 use compliance_store::{StoreResult, TenantConn};

@@ -80,6 +80,7 @@ pub fn demo(agent_name: &str) -> PackageContent {
             "ticket_content".into(),
         ],
         max_actions_per_hour: Some(120),
+        discovered: false,
     };
     let connectors = vec![
         ConnectorConfig {
@@ -259,6 +260,7 @@ pub fn hostile() -> PackageContent {
         permitted_actions: vec![format!("{m}:read"), format!("{w}:write")],
         permitted_data_types: (0..10).map(category).collect(),
         max_actions_per_hour: Some(120),
+        discovered: true,
     };
     let connectors = vec![
         ConnectorConfig {

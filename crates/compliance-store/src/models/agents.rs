@@ -32,6 +32,7 @@ struct AgentRow {
     permitted_data_types: Vec<Option<String>>,
     max_actions_per_hour: Option<i32>,
     created_at: OffsetDateTime,
+    discovered: bool,
 }
 
 impl From<AgentRow> for AgentRecord {
@@ -45,6 +46,7 @@ impl From<AgentRow> for AgentRecord {
                 permitted_actions: strings(row.permitted_actions),
                 permitted_data_types: strings(row.permitted_data_types),
                 max_actions_per_hour: row.max_actions_per_hour,
+                discovered: row.discovered,
             },
             created_at: row.created_at,
         }
@@ -77,6 +79,7 @@ pub async fn create(conn: &mut TenantConn, agent: &AgentProfile) -> StoreResult<
             agents::permitted_actions.eq(&agent.permitted_actions),
             agents::permitted_data_types.eq(&agent.permitted_data_types),
             agents::max_actions_per_hour.eq(agent.max_actions_per_hour),
+            agents::discovered.eq(agent.discovered),
         ))
         .returning(AgentRow::as_returning())
         .get_result(conn.db())
@@ -120,6 +123,27 @@ pub async fn lock_inventory(conn: &mut TenantConn, scope: Uuid) -> StoreResult<(
         .batch_execute(&format!(
             "SELECT pg_advisory_xact_lock(hashtextextended('inventory:{scope}', 0))"
         ))
+        .await?;
+    Ok(())
+}
+
+/// The ids of the org's agents named `name`, in registration order.
+pub async fn named(conn: &mut TenantConn, name: &str) -> StoreResult<Vec<Uuid>> {
+    Ok(agents::table
+        .filter(agents::name.eq(name))
+        .order(agents::seq)
+        .select(agents::id)
+        .load(conn.db())
+        .await?)
+}
+
+/// Serializes, until the caller's transaction ends, the discovery of agents named `name`: two
+/// exports naming a new agent at once make one agent, not two.
+pub async fn lock_name(conn: &mut TenantConn, name: &str) -> StoreResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('compliance_agent_name:' || $1 || ':' || $2, 0))")
+        .bind::<diesel::sql_types::Text, _>(conn.org().to_string())
+        .bind::<diesel::sql_types::Text, _>(name)
+        .execute(conn.db())
         .await?;
     Ok(())
 }

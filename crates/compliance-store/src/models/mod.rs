@@ -17,6 +17,7 @@ pub mod policies;
 pub mod revocations;
 pub mod rules;
 pub mod secrets;
+pub mod settings;
 pub mod signing;
 
 pub use orgs::{IssuedToken, Organization, Principal, Role};

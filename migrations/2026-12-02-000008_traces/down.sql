@@ -1,0 +1,3 @@
+DROP TABLE org_settings;
+DROP INDEX agents_by_name;
+ALTER TABLE agents DROP COLUMN discovered;
