@@ -129,21 +129,30 @@ enum Applies {
     Always,
     Authenticated,
     WithBody,
-    /// A POST, which takes an `Idempotency-Key`.
+    /// A POST or PUT that takes an `Idempotency-Key`.
     Write,
 }
 
 impl Modify for Errors {
     fn modify(&self, document: &mut Document) {
-        for item in document.paths.paths.values_mut() {
-            if let Some(post) = item.post.as_mut() {
-                post.parameters
-                    .get_or_insert_with(Vec::new)
-                    .push(RefOr::T(idempotency_key()));
+        for (path, item) in document.paths.paths.iter_mut() {
+            // OTLP's export is no idempotent write: an exporter retries by sending the batch again.
+            let idempotent = path.as_str() != "/v1/traces";
+            for write in [item.post.as_mut(), item.put.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                if idempotent {
+                    write
+                        .parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(RefOr::T(idempotency_key()));
+                }
             }
             let operations = [
                 (&mut item.get, false),
-                (&mut item.post, true),
+                (&mut item.post, idempotent),
+                (&mut item.put, true),
                 (&mut item.delete, false),
             ];
             for (operation, write) in operations {

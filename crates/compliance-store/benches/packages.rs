@@ -26,6 +26,9 @@ use uuid::Uuid;
 
 const RUNS: usize = 5;
 
+/// The columns the CSV rows of the `\copy` baseline fill, in order.
+const PSQL_COLUMNS: &str = "org_id, asset_id, id, display_type, declared_at, connector, target_resource, policy_verdict, status, duration_ms, metadata, event_attributes";
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -248,37 +251,6 @@ async fn org_of(db: &TestDb, entries: i64) -> Uuid {
         .id
 }
 
-/// psql's `\copy` of `file` into events in a transaction it rolls back: the time psql reports
-/// for its three statements (BEGIN, COPY, ROLLBACK), so no process start or login. Any error
-/// stops psql and fails the bench, and so does any answer but `COPY <rows>`.
-fn psql_copy(url: &str, file: &std::path::Path, rows: usize) -> Duration {
-    let output = std::process::Command::new("psql")
-        .arg(url)
-        .args(["-X", "-v", "ON_ERROR_STOP=1", "-c", "\\timing on", "-c", "BEGIN", "-c"])
-        .arg(format!("\\copy events (org_id, asset_id, id, display_type, declared_at, connector, target_resource, policy_verdict, status, duration_ms, metadata, event_attributes) FROM '{}' CSV", file.display()))
-        .args(["-c", "ROLLBACK"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "psql failed ({}): {stdout}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.lines().any(|l| l == format!("COPY {rows}")),
-        "psql did not copy {rows} rows: {stdout}"
-    );
-    let times: Vec<f64> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("Time: "))
-        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
-        .collect();
-    assert_eq!(times.len(), 3, "a time for each statement: {stdout}");
-    Duration::from_secs_f64(times.iter().sum::<f64>() / 1e3)
-}
-
 async fn ingest(db: &TestDb, org: Uuid) {
     // Batch ingest: 10,000 entries in one transaction, beside \copy of the same rows.
     let agent = Uuid::from_u128(3);
@@ -336,7 +308,7 @@ async fn ingest(db: &TestDb, org: Uuid) {
     let file = dir.join("rows.csv");
     std::fs::write(&file, csv).unwrap();
     let copy: Vec<Duration> = (0..RUNS)
-        .map(|_| psql_copy(&db.url, &file, batch.len()))
+        .map(|_| compliance_store::testing::psql_copy(&db.url, &file, batch.len(), PSQL_COLUMNS))
         .collect();
     let (i, c, u) = (median(ingest), median(copy), median(unlogged));
     println!();

@@ -259,3 +259,52 @@ impl TenantConn {
         self.db()
     }
 }
+
+/// The benchmarks' baseline for ingest: psql's `\copy` of `file` (CSV rows of `columns`) into
+/// events in a transaction it rolls back: the time psql reports
+/// for its three statements (BEGIN, COPY, ROLLBACK), so no process start or login. Any error
+/// stops psql and fails the bench, and so does any answer but `COPY <rows>`.
+pub fn psql_copy(
+    url: &str,
+    file: &std::path::Path,
+    rows: usize,
+    columns: &str,
+) -> std::time::Duration {
+    let output = std::process::Command::new("psql")
+        .arg(url)
+        .args([
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "\\timing on",
+            "-c",
+            "BEGIN",
+            "-c",
+        ])
+        .arg(format!(
+            "\\copy events ({columns}) FROM '{}' CSV",
+            file.display()
+        ))
+        .args(["-c", "ROLLBACK"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run psql: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "psql failed ({}): {stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.lines().any(|l| l == format!("COPY {rows}")),
+        "psql did not copy {rows} rows: {stdout}"
+    );
+    let times: Vec<f64> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Time: "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(times.len(), 3, "a time for each statement: {stdout}");
+    std::time::Duration::from_secs_f64(times.iter().sum::<f64>() / 1e3)
+}

@@ -319,6 +319,13 @@ fn document(view: &PackageView, digests: &Digests) -> OscalDocument {
 /// The result's props: the package's seal, and the log tree its figures were counted over.
 fn result_props(view: &PackageView) -> Vec<Prop> {
     let mut props = vec![prop("package-seal", &view.header.content_sha256)];
+    // An agent seen only in its traces declared nothing: the auditor must see that first.
+    let registration = if view.content.agent.discovered {
+        "discovered-unregistered"
+    } else {
+        "registered"
+    };
+    props.push(prop("agent-registration", registration));
     if let Some(log) = &view.content.log {
         props.push(prop("log-origin", &log.origin));
         props.push(prop("log-tree-size", &log.tree_size.to_string()));

@@ -19,5 +19,6 @@ mod permissions;
 mod proxy;
 mod statement_timeout;
 mod tokens;
+mod traces;
 mod unavailable;
 mod v1_permissions;

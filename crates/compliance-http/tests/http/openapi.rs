@@ -47,6 +47,9 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/log/checkpoint"),
     ("GET", "/v1/log/key"),
     ("GET", "/v1/log/consistency"),
+    ("POST", "/v1/traces"),
+    ("GET", "/v1/settings/ingest"),
+    ("PUT", "/v1/settings/ingest"),
 ];
 
 /// The documented operations: method and path template.
@@ -103,19 +106,26 @@ async fn the_description_is_openapi_3_1_of_every_route_and_no_other() {
                     assert!(responses.contains_key(status), "{method} {path}: {status}");
                 }
             }
-            if method == "POST" {
-                // Only a POST with a body can be too large or of the wrong type.
-                let statuses: &[&str] = if operation.get("requestBody").is_some() {
-                    &["413", "415", "422"]
-                } else {
-                    &["422"]
-                };
+            // Every write but OTLP's export (which has no such key) takes an Idempotency-Key.
+            let idempotent = path != "/v1/traces";
+            if method == "POST" || method == "PUT" {
+                // Only a write with a body can be too large or of the wrong type.
+                let with_body = operation.get("requestBody").is_some();
+                let statuses: Vec<&str> =
+                    [("413", with_body), ("415", with_body), ("422", idempotent)]
+                        .into_iter()
+                        .filter_map(|(status, applies)| applies.then_some(status))
+                        .collect();
                 for status in statuses {
-                    assert!(responses.contains_key(*status), "{method} {path}: {status}");
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
                 }
-                let parameters = operation["parameters"].as_array().unwrap();
-                assert!(
+                let parameters = operation["parameters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                assert_eq!(
                     parameters.iter().any(|p| p["name"] == "idempotency-key"),
+                    idempotent,
                     "{method} {path}"
                 );
             }

@@ -118,6 +118,7 @@ async fn the_oscal_export_validates_against_nists_schema_and_says_what_the_packa
         prop("log-root-hash"),
         Some(package["log"]["root_hash"].clone())
     );
+    assert_eq!(prop("agent-registration"), Some(json!("registered")));
     // Back-matter: the attestation and the PDF, by the digests of what downloads serve.
     let resources = document["assessment-results"]["back-matter"]["resources"]
         .as_array()
