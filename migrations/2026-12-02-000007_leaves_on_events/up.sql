@@ -6,6 +6,14 @@
 -- Every append now locks the org's log head before it inserts (so it knows its leaf indexes);
 -- events that predate the log get indexes here, in acceptance order, and their hashes on the
 -- org's next append (`hashed` counts the leaves whose hashes are stored).
+-- The owner moves every org's rows: row-level security, FORCEd on these tables, is lifted for the
+-- owner while it does (a superuser bypasses it anyway; an owner without BYPASSRLS would otherwise
+-- see no rows and move nothing), and put back below.
+ALTER TABLE events NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE log_heads NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE log_leaves NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE log_hashes NO FORCE ROW LEVEL SECURITY;
+
 ALTER TABLE events ADD COLUMN leaf_index bigint CHECK (leaf_index >= 0);
 ALTER TABLE log_heads ADD COLUMN hashed bigint NOT NULL DEFAULT 0 CHECK (hashed >= 0);
 
@@ -50,9 +58,15 @@ CREATE TABLE log_asset_leaves (
     leaves bigint NOT NULL CHECK (leaves > 0),
     PRIMARY KEY (org_id, asset_id)
 );
+-- A kept log counts its own leaves (an event deleted before the upgrade left its leaf, and the
+-- count still finds the hole); an org without one counts the events just indexed.
 INSERT INTO log_asset_leaves (org_id, asset_id, leaves)
-    SELECT org_id, asset_id, count(*) FROM events WHERE leaf_index IS NOT NULL
-    GROUP BY org_id, asset_id;
+    SELECT org_id, asset_id, count(*) FROM log_leaves GROUP BY org_id, asset_id
+    UNION ALL
+    SELECT e.org_id, e.asset_id, count(*) FROM events e
+    WHERE e.leaf_index IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.org_id = e.org_id)
+    GROUP BY e.org_id, e.asset_id;
 CREATE FUNCTION log_asset_leaves_grow_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -78,6 +92,8 @@ GRANT SELECT, INSERT ON log_asset_leaves TO compliance_app;
 GRANT UPDATE (leaves) ON log_asset_leaves TO compliance_app;
 
 DROP TABLE log_leaves;
+ALTER TABLE events FORCE ROW LEVEL SECURITY;
+ALTER TABLE log_heads FORCE ROW LEVEL SECURITY;
 
 -- The tree's stored hashes as runs: each append writes the hashes it adds, in stored-hash-index
 -- order, as one row. A batch of 10,000 entries writes one row of about 20,000 hashes rather than

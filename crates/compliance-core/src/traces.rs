@@ -17,7 +17,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Double(f64),
-    /// Arrays, maps and bytes, as their JSON text.
+    /// Arrays, maps and bytes, as their OTLP JSON text (what an auditor can reproduce).
     Other(String),
 }
 
@@ -41,7 +41,7 @@ pub enum SpanStatus {
     Error,
 }
 
-/// One span, with its resource's attributes.
+/// One span, with what it takes from its resource.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Span {
     /// Lower-case hex, 32 digits.
@@ -54,7 +54,8 @@ pub struct Span {
     pub end_unix_nano: u64,
     pub status: SpanStatus,
     pub attributes: BTreeMap<String, Value>,
-    pub resource: BTreeMap<String, Value>,
+    /// The resource's `service.name`.
+    pub service_name: Option<String>,
 }
 
 /// How a span names its agent, most specific first.
@@ -97,8 +98,11 @@ pub enum Mapped {
 /// the digest alone is kept, and the entry says so. The entry's metadata holds at most 16 KiB.
 pub const KEPT_PAYLOAD_BYTES: usize = 4096;
 
-/// Longest connector name an entry takes.
+/// Longest connector name an entry takes (as `POST /v1/audit` allows).
 const CONNECTOR_CHARS: usize = 100;
+
+/// Longest agent name (as `POST /v1/agents` allows).
+pub const AGENT_NAME_CHARS: usize = 200;
 
 /// Which convention recognised the span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,9 +228,19 @@ fn entry(span: &Span, dialect: Dialect, kind: Kind, keep: bool) -> Result<SpanEn
         && name.chars().count() > CONNECTOR_CHARS
     {
         return Err(format!(
-            "attributes: the tool name is longer than {CONNECTOR_CHARS} characters"
+            "attributes: the connector (tool or provider) name is longer than {CONNECTOR_CHARS} \
+             characters"
         ));
     }
+    let agent = agent_named(span);
+    if let Some(name) = &agent.name
+        && name.chars().count() > AGENT_NAME_CHARS
+    {
+        return Err(format!(
+            "attributes: the agent's name is longer than {AGENT_NAME_CHARS} characters"
+        ));
+    }
+    let policy_verdict = verdict(attributes, kind, span.status)?;
     let mut metadata = serde_json::Map::new();
     let mut put = |key: &str, value: serde_json::Value| {
         metadata.insert(key.to_owned(), value);
@@ -258,8 +272,8 @@ fn entry(span: &Span, dialect: Dialect, kind: Kind, keep: bool) -> Result<SpanEn
             put(name, (*n).into());
         }
     }
-    if let Some(service) = text(&span.resource, "service.name") {
-        put("service_name", service.into());
+    if let Some(service) = &span.service_name {
+        put("service_name", service.clone().into());
     }
     if kind == Kind::Tool {
         let (arguments, result) = payload_keys(dialect);
@@ -270,10 +284,10 @@ fn entry(span: &Span, dialect: Dialect, kind: Kind, keep: bool) -> Result<SpanEn
         }
     }
     Ok(SpanEntry {
-        agent: agent_named(span),
+        agent,
         action_type,
         connector,
-        policy_verdict: verdict(attributes, kind, span.status),
+        policy_verdict,
         status: match span.status {
             SpanStatus::Error => Outcome::Error,
             SpanStatus::Ok | SpanStatus::Unset => Outcome::Success,
@@ -345,24 +359,29 @@ fn declared_at(span: &Span) -> Result<OffsetDateTime, String> {
 fn agent_named(span: &Span) -> AgentNamed {
     let id = text(&span.attributes, "gen_ai.agent.id").and_then(|id| id.parse().ok());
     let name = text(&span.attributes, "gen_ai.agent.name")
-        .or_else(|| text(&span.resource, "service.name"))
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| span.service_name.clone().filter(|n| !n.is_empty()));
     AgentNamed { id, name }
 }
 
-/// A guardrail's decision, or a verdict a span states: `compliance.policy_verdict` on any span;
-/// on a guardrail, `gen_ai.guardrail.decision` / `microsoft.security.decision.type` (allow,
-/// deny, or anything else: escalate), `gen_ai.guardrail.tripwire_triggered`, else its status.
+/// A guardrail's decision, or a verdict a span states: `compliance.policy_verdict` on any span
+/// (in any case; another value refuses the span); on a guardrail, `gen_ai.guardrail.decision` /
+/// `microsoft.security.decision.type` (allow, deny, or anything else: escalate),
+/// `gen_ai.guardrail.tripwire_triggered`, else its status.
 fn verdict(
     attributes: &BTreeMap<String, Value>,
     kind: Kind,
     status: SpanStatus,
-) -> Option<Verdict> {
+) -> Result<Option<Verdict>, String> {
     if let Some(stated) = text(attributes, "compliance.policy_verdict") {
-        return stated.parse().ok();
+        return stated.to_ascii_uppercase().parse().map(Some).map_err(|_| {
+            format!(
+                "attributes: compliance.policy_verdict {stated:?} is none of PERMIT, ESCALATE, DENY"
+            )
+        });
     }
     if kind != Kind::Guardrail {
-        return None;
+        return Ok(None);
     }
     let decision = [
         "gen_ai.guardrail.decision",
@@ -371,21 +390,21 @@ fn verdict(
     .iter()
     .find_map(|key| text(attributes, key));
     if let Some(decision) = decision {
-        return Some(match decision.to_ascii_lowercase().as_str() {
+        return Ok(Some(match decision.to_ascii_lowercase().as_str() {
             "allow" | "allowed" | "pass" | "permit" => Verdict::Permit,
             "deny" | "denied" | "block" | "blocked" => Verdict::Deny,
             _ => Verdict::Escalate,
-        });
+        }));
     }
     if let Some(Value::Bool(triggered)) = attributes.get("gen_ai.guardrail.tripwire_triggered") {
-        return Some(if *triggered {
+        return Ok(Some(if *triggered {
             Verdict::Deny
         } else {
             Verdict::Permit
-        });
+        }));
     }
-    Some(match status {
+    Ok(Some(match status {
         SpanStatus::Error => Verdict::Deny,
         SpanStatus::Ok | SpanStatus::Unset => Verdict::Permit,
-    })
+    }))
 }

@@ -14,4 +14,5 @@ mod rules;
 mod since;
 mod support;
 mod tolerance;
+mod traces;
 mod wire;

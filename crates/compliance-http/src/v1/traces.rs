@@ -6,10 +6,8 @@ use std::io::Read as _;
 
 use actix_web::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse};
-use compliance_core::traces::{self, AgentNamed, Mapped, Span, SpanEntry, SpanStatus, Value};
-use compliance_core::{AgentProfile, AuditEntry, Metadata};
-use compliance_store::events::{self, NewEvent};
-use compliance_store::{StoreError, TenantConn, agents, settings};
+use compliance_core::traces::{self, Mapped, Span, SpanEntry, SpanStatus, Value};
+use compliance_store::{settings, traces as recorded};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -17,11 +15,10 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::permission::{ManageSettings, Read, Record};
-use crate::request::{Body, ParseBody, RequestBody, validated};
-use crate::{ApiError, ApiResult, Tenant};
+use crate::request::{Body, ParseBody, RequestBody};
+use crate::{ApiError, ApiResult, Tenant, limits};
 
 /// Most spans one export may carry (the SDKs' exporters send batches of 512 by default).
 pub const MAX_SPANS: usize = 10_000;
@@ -163,10 +160,23 @@ fn value(value: Option<&AnyValue>) -> Value {
         Some(any_value::Value::BoolValue(b)) => Value::Bool(*b),
         Some(any_value::Value::IntValue(n)) => Value::Int(*n),
         Some(any_value::Value::DoubleValue(x)) => Value::Double(*x),
-        Some(any_value::Value::BytesValue(bytes)) => Value::Other(hex::encode(bytes)),
-        Some(other) => Value::Other(format!("{other:?}")),
+        // Arrays, maps and bytes as OTLP's JSON writes them: what an auditor can reproduce.
+        Some(_) => Value::Other(
+            value
+                .and_then(|v| serde_json::to_string(v).ok())
+                .unwrap_or_default(),
+        ),
         None => Value::Other(String::new()),
     }
+}
+
+/// An attribute's key, and its value when it is text.
+fn text_of(kv: &KeyValue) -> impl Iterator<Item = &String> {
+    let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+        Some(any_value::Value::StringValue(s)) => Some(s),
+        _ => None,
+    };
+    std::iter::once(&kv.key).chain(value)
 }
 
 fn attributes(list: &[KeyValue]) -> BTreeMap<String, Value> {
@@ -178,7 +188,7 @@ fn attributes(list: &[KeyValue]) -> BTreeMap<String, Value> {
 /// What an export's spans came to.
 #[derive(Debug, Default)]
 struct Tally {
-    entries: Vec<NewEvent>,
+    entries: Vec<SpanEntry>,
     ignored: usize,
     /// Why spans were refused, each reason with how many spans it refused.
     rejected: BTreeMap<String, i64>,
@@ -187,6 +197,22 @@ struct Tally {
 impl Tally {
     fn reject(&mut self, reason: String) {
         *self.rejected.entry(reason).or_default() += 1;
+    }
+
+    /// Sorts a mapped span into the tally; an entry whose metadata is past the limit of
+    /// `POST /v1/audit` is refused as that endpoint refuses it.
+    fn add(&mut self, mapped: Mapped) {
+        match mapped {
+            Mapped::Ignored => self.ignored += 1,
+            Mapped::Rejected(reason) => self.reject(reason),
+            Mapped::Entry(entry) => {
+                let metadata = serde_json::Value::Object(entry.metadata.clone());
+                match limits::json("metadata", &metadata, limits::MAX_METADATA_BYTES) {
+                    Ok(()) => self.entries.push(*entry),
+                    Err(error) => self.reject(error.message),
+                }
+            }
+        }
     }
 
     /// OTLP's partial success: the spans refused, and a message saying why, and how many spans
@@ -213,22 +239,56 @@ impl Tally {
     }
 }
 
-/// The spans of `request`, with their resources' attributes.
+/// The spans of `request`, each with its resource's `service.name`.
 fn spans(request: &ExportTraceServiceRequest, tally: &mut Tally) -> Vec<Span> {
     let mut spans = Vec::new();
     for resource_spans in &request.resource_spans {
         let resource = resource_spans
             .resource
             .as_ref()
-            .map(|r| attributes(&r.attributes))
-            .unwrap_or_default();
-        for span in resource_spans.scope_spans.iter().flat_map(|s| &s.spans) {
+            .map_or(&[][..], |r| &r.attributes);
+        let all = || resource_spans.scope_spans.iter().flat_map(|s| &s.spans);
+        // PostgreSQL's text and jsonb cannot hold NUL: such a span could not be stored as sent.
+        if resource.iter().flat_map(text_of).any(|t| t.contains('\0')) {
+            for _ in all() {
+                tally.reject("resource: text may not contain the NUL character".to_owned());
+            }
+            continue;
+        }
+        let service_name = resource
+            .iter()
+            .find(|kv| kv.key == "service.name")
+            .and_then(
+                |kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                    Some(any_value::Value::StringValue(name)) => Some(name.clone()),
+                    _ => None,
+                },
+            );
+        // Each span carries the name: a long one would be copied per span, and names no agent.
+        if service_name
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > traces::AGENT_NAME_CHARS)
+        {
+            for _ in all() {
+                tally.reject(format!(
+                    "resource: service.name is longer than {} characters",
+                    traces::AGENT_NAME_CHARS
+                ));
+            }
+            continue;
+        }
+        for span in all() {
             if span.trace_id.len() != 16 || span.trace_id.iter().all(|b| *b == 0) {
                 tally.reject("traceId: must be 16 bytes, not all zero".to_owned());
                 continue;
             }
             if span.span_id.len() != 8 || span.span_id.iter().all(|b| *b == 0) {
                 tally.reject("spanId: must be 8 bytes, not all zero".to_owned());
+                continue;
+            }
+            let texts = std::iter::once(&span.name).chain(span.attributes.iter().flat_map(text_of));
+            if texts.into_iter().any(|t| t.contains('\0')) {
+                tally.reject("text may not contain the NUL character".to_owned());
                 continue;
             }
             let status = match span.status.as_ref().map(|s| s.code) {
@@ -246,101 +306,11 @@ fn spans(request: &ExportTraceServiceRequest, tally: &mut Tally) -> Vec<Span> {
                 end_unix_nano: span.end_time_unix_nano,
                 status,
                 attributes: attributes(&span.attributes),
-                resource: resource.clone(),
+                service_name: service_name.clone(),
             });
         }
     }
     spans
-}
-
-/// Longest agent name (as `POST /v1/agents` allows).
-const AGENT_NAME_CHARS: usize = 200;
-
-/// Finds the agents spans name: by id when it is one of the org's agents, else by name, making a
-/// *discovered* agent of a name no agent has. Each answer is remembered for the export.
-#[derive(Default)]
-struct Agents {
-    by_id: BTreeMap<Uuid, bool>,
-    by_name: BTreeMap<String, Result<Uuid, String>>,
-}
-
-impl Agents {
-    async fn resolve(
-        &mut self,
-        conn: &mut TenantConn,
-        named: &AgentNamed,
-    ) -> ApiResult<Result<Uuid, String>> {
-        if let Some(id) = named.id {
-            let known = match self.by_id.get(&id) {
-                Some(known) => *known,
-                None => {
-                    let known = match agents::get(conn, id).await {
-                        Ok(_) => true,
-                        Err(StoreError::NotFound) => false,
-                        Err(other) => return Err(other.into()),
-                    };
-                    self.by_id.insert(id, known);
-                    known
-                }
-            };
-            if known {
-                return Ok(Ok(id));
-            }
-        }
-        let Some(name) = &named.name else {
-            return Ok(Err(
-                "names no agent: set gen_ai.agent.id, gen_ai.agent.name or the resource's \
-                 service.name"
-                    .to_owned(),
-            ));
-        };
-        if let Some(found) = self.by_name.get(name) {
-            return Ok(found.clone());
-        }
-        let found = by_name(conn, name).await?;
-        self.by_name.insert(name.clone(), found.clone());
-        Ok(found)
-    }
-}
-
-/// The one agent named `name`, made (as discovered) when there is none.
-async fn by_name(conn: &mut TenantConn, name: &str) -> ApiResult<Result<Uuid, String>> {
-    if name.chars().count() > AGENT_NAME_CHARS {
-        return Ok(Err(format!(
-            "the agent's name is longer than {AGENT_NAME_CHARS} characters"
-        )));
-    }
-    agents::lock_name(conn, name).await?;
-    let ids = agents::named(conn, name).await?;
-    Ok(match ids.as_slice() {
-        [id] => Ok(*id),
-        [] => {
-            let profile = AgentProfile {
-                id: Uuid::new_v4(),
-                name: name.to_owned(),
-                discovered: true,
-                ..AgentProfile::default()
-            };
-            agents::create(conn, &profile).await?;
-            Ok(profile.id)
-        }
-        many => Err(format!(
-            "{} agents are named {name:?}: send gen_ai.agent.id",
-            many.len()
-        )),
-    })
-}
-
-fn entry(agent: Uuid, span: SpanEntry) -> NewEvent {
-    let mut entry = AuditEntry::new(agent, span.action_type);
-    entry.connector = span.connector;
-    entry.policy_verdict = span.policy_verdict;
-    entry.status = Some(span.status);
-    entry.duration_ms = Some(span.duration_ms);
-    entry.correlation_id = Some(span.correlation_id);
-    entry.declared_at = Some(span.declared_at);
-    entry.metadata = Metadata::from_value(&serde_json::Value::Object(span.metadata));
-    NewEvent::from(entry)
 }
 
 /// Receives an OTLP/HTTP trace export: the spans that are evidence become audit entries of
@@ -353,24 +323,17 @@ fn entry(agent: Uuid, span: SpanEntry) -> NewEvent {
         the request was; `partialSuccess` counts and explains the spans refused and those that \
         are no evidence", body = Object, content_type = "application/json")))]
 pub async fn export(tenant: Tenant<Record>, body: Body<Export>) -> ApiResult<HttpResponse> {
+    let mut tally = Tally::default();
+    let spans = spans(&body.request, &mut tally);
     let tally = tenant
         .transact(async |conn| {
             let keep = settings::keep_tool_payloads(conn).await?;
-            let mut tally = Tally::default();
-            let mut known = Agents::default();
-            for span in spans(&body.request, &mut tally) {
-                match traces::map(&span, keep) {
-                    Mapped::Ignored => tally.ignored += 1,
-                    Mapped::Rejected(reason) => tally.reject(reason),
-                    Mapped::Entry(found) => match known.resolve(conn, &found.agent).await? {
-                        Ok(agent) => tally.entries.push(entry(agent, *found)),
-                        Err(reason) => tally.reject(reason),
-                    },
-                }
+            for span in &spans {
+                tally.add(traces::map(span, keep));
             }
             let entries = std::mem::take(&mut tally.entries);
-            if !entries.is_empty() {
-                events::append_many(conn, entries.into()).await?;
+            for reason in recorded::record(conn, entries).await?.refused {
+                tally.reject(reason);
             }
             Ok(tally)
         })
@@ -387,7 +350,7 @@ pub async fn export(tenant: Tenant<Record>, body: Body<Export>) -> ApiResult<Htt
 }
 
 /// The org's ingestion settings.
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngestSettings {
     /// Keep tools' arguments and results (up to 4 KiB each) as text in the entries spans become;
@@ -395,11 +358,10 @@ pub struct IngestSettings {
     pub keep_tool_payloads: bool,
 }
 
-use validator::Validate;
-
 impl RequestBody for IngestSettings {
+    /// A boolean has nothing to check beyond its type.
     fn check(&self) -> ApiResult<()> {
-        validated(self)
+        Ok(())
     }
 }
 

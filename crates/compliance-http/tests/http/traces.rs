@@ -131,15 +131,18 @@ async fn genai_tool_calls_in_otlp_json_become_entries_of_their_agent() {
             ),
             // No trace id: refused, and said why.
             tool("eee19b7ec3c1b176", "jira", json!({"traceId": ""})),
+            // Text PostgreSQL cannot hold: refused, not a failed export.
+            tool("eee19b7ec3c1b177", "ji\u{0}ra", json!({})),
         ],
     );
     let answered = export(&server, server.admin(), &body, true).await;
     assert_eq!(answered.status, 200, "{answered:?}");
-    assert_eq!(rejected(&answered), 1, "{answered:?}");
+    assert_eq!(rejected(&answered), 2, "{answered:?}");
     let message = answered.body["partialSuccess"]["errorMessage"]
         .as_str()
         .unwrap();
     assert!(message.contains("traceId"), "{message}");
+    assert!(message.contains("NUL"), "{message}");
     let entries = trail(&server, &agent).await;
     assert_eq!(entries.len(), 2, "{entries:?}");
     for entry in &entries {
@@ -200,6 +203,26 @@ async fn agents_are_found_by_name_discovered_when_unknown_and_refused_when_ambig
             .contains("2 agents are named \"twin\""),
         "{ambiguous:?}"
     );
+    // A service name no agent could have refuses its spans, once each.
+    let long = "s".repeat(201);
+    let refused = export(
+        &server,
+        server.admin(),
+        &request(
+            &long,
+            vec![call("b7ad6b7169203330"), call("b7ad6b716920333a")],
+        ),
+        false,
+    )
+    .await;
+    assert_eq!(rejected(&refused), 2, "{refused:?}");
+    assert!(
+        refused.body["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("service.name is longer than 200"),
+        "{refused:?}"
+    );
     // Twice from a service nobody registered: one discovered agent, with both calls.
     for id in ["b7ad6b7169203332", "b7ad6b7169203333"] {
         let answered = export(
@@ -248,6 +271,28 @@ async fn agents_are_found_by_name_discovered_when_unknown_and_refused_when_ambig
             .any(|p| p["name"] == "agent-registration" && p["value"] == "discovered-unregistered"),
         "{props:?}"
     );
+    // Registered afterwards: later spans go to the registered agent, the discovered one keeps
+    // what it received.
+    let registered = server
+        .post("/v1/agents", server.admin(), &json!({"name": "shadow"}))
+        .await;
+    let registered = registered.body["id"].as_str().unwrap().to_owned();
+    let later = export(
+        &server,
+        server.admin(),
+        &request("shadow", vec![call("b7ad6b716920333b")]),
+        false,
+    )
+    .await;
+    assert_eq!(rejected(&later), 0, "{later:?}");
+    assert_eq!(trail(&server, &registered).await.len(), 1);
+    let calls = |entries: Vec<Value>| {
+        entries
+            .iter()
+            .filter(|e| e["action_type"] == "connector.called")
+            .count()
+    };
+    assert_eq!(calls(trail(&server, id).await), 2);
     // Another org's exporter with the same name discovers its own agent.
     let theirs = &server.globex[&compliance_store::Role::Admin];
     export(

@@ -127,11 +127,20 @@ pub async fn lock_inventory(conn: &mut TenantConn, scope: Uuid) -> StoreResult<(
     Ok(())
 }
 
-/// The ids of the org's agents named `name`, in registration order.
-pub async fn named(conn: &mut TenantConn, name: &str) -> StoreResult<Vec<Uuid>> {
+/// The org's agents named `name`, in registration order: each id, and whether it was discovered.
+pub async fn named(conn: &mut TenantConn, name: &str) -> StoreResult<Vec<(Uuid, bool)>> {
     Ok(agents::table
         .filter(agents::name.eq(name))
         .order(agents::seq)
+        .select((agents::id, agents::discovered))
+        .load(conn.db())
+        .await?)
+}
+
+/// Which of `ids` are the org's agents.
+pub async fn existing(conn: &mut TenantConn, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    Ok(agents::table
+        .filter(agents::id.eq_any(ids))
         .select(agents::id)
         .load(conn.db())
         .await?)

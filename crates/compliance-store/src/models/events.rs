@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use compliance_attest::log::LogLeaf;
 pub use compliance_core::Metadata;
-use compliance_core::{Attributes, AuditEntry, Outcome, Verdict};
+use compliance_core::{Attributes, AuditEntry, Outcome, Verdict, microseconds};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -119,7 +119,7 @@ impl<'a> EventInsert<'a> {
             id: event.id,
             display_type: &event.display_type,
             correlation_value: event.correlation_value.as_deref(),
-            declared_at: event.declared_at,
+            declared_at: event.declared_at.map(microseconds),
             operation: &event.operation,
             behaviour: &event.behaviour,
             event_attributes: json(&event.event_attributes),
@@ -219,7 +219,8 @@ pub(crate) fn leaf(
         id: event.id.to_string(),
         display_type: event.display_type.clone(),
         correlation_value: event.correlation_value.clone(),
-        declared_at: event.declared_at.map(log::instant),
+        // As stored: whole microseconds, floored (sent so, PostgreSQL keeps it exactly).
+        declared_at: event.declared_at.map(microseconds).map(log::instant),
         accepted_at: log::instant(accepted_at),
         operation: event.operation.clone(),
         behaviour: event.behaviour.clone(),
@@ -373,7 +374,7 @@ fn insert_query(
     .bind::<Array<SqlUuid>, _>(chunk.iter().map(|e| e.id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(chunk.iter().map(|e| e.display_type.clone()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(column(&|e| e.correlation_value.clone()))
-    .bind::<Array<Nullable<Timestamptz>>, _>(chunk.iter().map(|e| e.declared_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(chunk.iter().map(|e| e.declared_at.map(microseconds)).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(chunk.iter().map(|e| e.operation.clone()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(chunk.iter().map(|e| e.behaviour.clone()).collect::<Vec<_>>())
     .bind::<Array<Jsonb>, _>(chunk.iter().map(|e| json(&e.event_attributes)).collect::<Vec<_>>())

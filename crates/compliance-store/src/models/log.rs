@@ -75,10 +75,10 @@ struct HeadRow {
 
 /// Locks the org's log head for the rest of the caller's transaction (making it on first use),
 /// stores the hashes of any leaves that have none yet (events that predate the log, given their
-/// indexes by a migration), and reads it. Every append takes it before it inserts, and takes
-/// nothing before it: until the caller ends, no other event of the org is inserted, so the
-/// caller's leaf indexes follow on gaplessly, and what a generation counts is exactly the log's
-/// first `size` leaves.
+/// indexes by a migration), and reads it. Every append takes it before it inserts, and only an
+/// agent's advisory lock or agent-name locks before it (docs/log.md, the lock order): until the
+/// caller ends, no other event of the org is inserted, so the caller's leaf indexes follow on
+/// gaplessly, and what a generation counts is exactly the log's first `size` leaves.
 pub async fn lock(conn: &mut TenantConn) -> StoreResult<Head> {
     // One statement: the upsert takes the row lock that every appender of the org queues on.
     let head: HeadRow = diesel::sql_query(
@@ -304,10 +304,12 @@ async fn hashes(conn: &mut TenantConn, read: Read) -> StoreResult<StoredHashes> 
     Ok(found)
 }
 
-/// The log's size as last committed (no lock: a reader never waits on appenders).
+/// The log's size as last committed (no lock: a reader never waits on appenders): its leaves
+/// whose hashes are stored. Every append stores them with its leaves; only events an upgrade
+/// indexed wait for theirs, until the org's next append or generation.
 pub async fn size(conn: &mut TenantConn) -> StoreResult<u64> {
     let size: Option<i64> = log_heads::table
-        .select(log_heads::size)
+        .select(log_heads::hashed)
         .first(conn.db())
         .await
         .optional()?;

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod secrets;
 pub mod settings;
 pub mod signing;
+pub mod traces;
 
 pub use orgs::{IssuedToken, Organization, Principal, Role};
 

@@ -91,8 +91,30 @@ async fn an_upgraded_database_keeps_each_log_and_logs_the_events_before_it() {
             hex::encode(hash.0)
         );
     }
+    // An event of the kept log deleted behind the API's back before the upgrade: its leaf stays.
+    sql += &format!(
+        "ALTER TABLE events DISABLE TRIGGER events_append_only;
+         DELETE FROM events WHERE org_id = '{kept}' AND id = '{}';
+         ALTER TABLE events ENABLE ALWAYS TRIGGER events_append_only;",
+        id(12)
+    );
     owner.batch_execute(&sql).await.unwrap();
     db.migrate_rest().await;
+    // The hole is still counted: the asset has three leaves and two events.
+    let counted = count(
+        &mut owner,
+        &format!("SELECT leaves AS n FROM log_asset_leaves WHERE org_id = '{kept}'"),
+    )
+    .await;
+    assert_eq!(counted, 3, "the kept log's own count, not the events left");
+    // Before the old org's next append its log reads as empty, not broken.
+    let mut conn = db.store.tenant(old).await.unwrap();
+    assert_eq!(log::size(&mut conn).await.unwrap(), 0);
+    assert!(matches!(
+        log::inclusion(&mut conn, id(10), None).await,
+        Err(compliance_store::StoreError::Invalid(_))
+    ));
+    conn.rollback().await.unwrap();
 
     let stored = compliance_attest::log::StoredHashes(written.into_iter().collect());
     let root = compliance_attest::log::root(3, &stored).unwrap();
@@ -103,12 +125,16 @@ async fn an_upgraded_database_keeps_each_log_and_logs_the_events_before_it() {
         root,
         "the kept tree is the same tree"
     );
-    for (index, n) in (10..13).enumerate() {
+    for (index, n) in (10..12).enumerate() {
         assert_eq!(
             log::leaf_index(&mut conn, id(n)).await.unwrap(),
             index as u64
         );
     }
+    assert!(
+        log::leaf_index(&mut conn, id(12)).await.is_err(),
+        "deleted before the upgrade"
+    );
     // Its next entry is leaf 3 of the same tree.
     events::append(&mut conn, &event(id(1), 13)).await.unwrap();
     let next = log::inclusion(&mut conn, id(13), None).await.unwrap();
@@ -188,7 +214,13 @@ async fn a_batch_leaf_hashes_as_its_row_reads_back() {
             let mut entry = event(id(1), 20 + n as u128);
             entry.audit.metadata = events::Metadata::from_text((*text).to_owned()).unwrap();
             entry.principal_declared = serde_json::from_str(text).unwrap();
-            entry.declared_at = Some(time::macros::datetime!(2026-11-30 12:00:00.123456 UTC));
+            // Before 2000 with digits past the microsecond, PostgreSQL's epoch rounds one way and a
+            // floor the other: the store sends whole microseconds.
+            entry.declared_at = Some(if n % 2 == 0 {
+                time::macros::datetime!(2026-11-30 12:00:00.123456 UTC)
+            } else {
+                time::macros::datetime!(1999-12-31 23:59:59.123456789 UTC)
+            });
             entry
         })
         .collect();
