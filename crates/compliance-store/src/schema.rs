@@ -137,7 +137,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    package_pdfs (package_id) {
+    package_pdfs (org_id, package_id) {
         org_id -> Uuid,
         package_id -> Uuid,
         pdf -> Bytea,
@@ -187,7 +187,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    attestations (package_id) {
+    attestations (org_id, package_id) {
         org_id -> Uuid,
         package_id -> Uuid,
         key_id -> Text,

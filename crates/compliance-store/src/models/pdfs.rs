@@ -44,7 +44,7 @@ pub async fn put(conn: &mut TenantConn, package_id: Uuid, bytes: &[u8]) -> Store
             package_pdfs::pdf.eq(bytes),
             package_pdfs::sha256.eq(sha256_hex(bytes)),
         ))
-        .on_conflict(package_pdfs::package_id)
+        .on_conflict((package_pdfs::org_id, package_pdfs::package_id))
         .do_nothing()
         .execute(conn.db())
         .await?;

@@ -9,6 +9,7 @@ mod assets_events;
 mod chain;
 mod compliance;
 mod connections;
+mod distribution;
 mod embedded;
 mod figures;
 mod generation;
