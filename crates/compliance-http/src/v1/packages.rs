@@ -364,24 +364,26 @@ pub fn slug(name: &str) -> String {
         body = Vec<u8>)))]
 pub async fn pdf(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<HttpResponse> {
     let id = uuid("package_id", &id)?;
-    let (package, agent, org, kept) = tenant
+    // A kept PDF, the usual case, is one query; only a package without one is read whole.
+    let found = tenant
         .transact(async |conn| {
+            if let Some(kept) = pdfs::download(conn, id).await? {
+                return Ok(Ok(kept));
+            }
             let package = packages::get(conn, id).await.or_404("compliance package")?;
             let agent = agents::get(conn, package.agent_id).await?;
             let org = orgs::current(conn).await?;
-            let kept = pdfs::get(conn, id).await?;
-            Ok((package, agent, org, kept))
+            Ok(Err((package, agent.profile.name, org.name)))
         })
         .await?;
-    let filename = format!(
-        "compliance-{}-{}.pdf",
-        slug(&agent.profile.name),
-        package.id
-    );
-    let bytes = match kept {
-        Some(bytes) => bytes,
-        None => render_and_keep(tenant.state(), tenant.org(), &org.name, package).await?,
+    let (bytes, agent) = match found {
+        Ok(kept) => kept,
+        Err((package, agent, org)) => (
+            render_and_keep(tenant.state(), tenant.org(), &org, package).await?,
+            agent,
+        ),
     };
+    let filename = format!("compliance-{}-{id}.pdf", slug(&agent));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "application/pdf"))
         .insert_header((

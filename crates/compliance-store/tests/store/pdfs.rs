@@ -94,6 +94,7 @@ async fn another_org_can_neither_read_nor_keep_a_pdf_of_a_package_it_cannot_see(
     acme.commit().await.unwrap();
     let mut globex = world.globex().await;
     assert_eq!(pdfs::get(&mut globex, package).await.unwrap(), None);
+    assert_eq!(pdfs::download(&mut globex, package).await.unwrap(), None);
     assert!(matches!(
         pdfs::put(&mut globex, package, b"%PDF globex").await,
         Err(StoreError::NotFound)
@@ -108,6 +109,10 @@ async fn another_org_can_neither_read_nor_keep_a_pdf_of_a_package_it_cannot_see(
         pdfs::get(&mut acme, package).await.unwrap().as_deref(),
         Some(&b"%PDF acme"[..])
     );
+    // A download reads the bytes and the agent's name, in one query.
+    let (bytes, agent) = pdfs::download(&mut acme, package).await.unwrap().unwrap();
+    assert_eq!(bytes, b"%PDF acme");
+    assert!(!agent.is_empty());
 }
 
 #[tokio::test]
@@ -128,4 +133,9 @@ async fn a_pdf_that_no_longer_matches_its_hash_is_corrupt() {
     let mut acme = world.acme().await;
     let read = pdfs::get(&mut acme, package).await;
     assert!(matches!(read, Err(StoreError::Corrupt(_))), "{read:?}");
+    let download = pdfs::download(&mut acme, package).await;
+    assert!(
+        matches!(download, Err(StoreError::Corrupt(_))),
+        "{download:?}"
+    );
 }
