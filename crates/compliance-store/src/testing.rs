@@ -136,6 +136,11 @@ impl std::fmt::Debug for TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
+        Self::copy_of(TEMPLATE).await
+    }
+
+    /// A fresh database copied from `template`, with its store.
+    async fn copy_of(template: &str) -> Self {
         let server = server();
         let name = format!("test_{}", Uuid::new_v4().simple());
         let admin_url = (server.url_for)("postgres");
@@ -143,7 +148,7 @@ impl TestDb {
             .await
             .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
         admin
-            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
             .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
         let url = (server.url_for)(&name);
@@ -155,19 +160,9 @@ impl TestDb {
     /// `stop` (an upgrade test writes the old schema's rows, then calls [`TestDb::migrate_rest`]).
     /// Its `store` is for after the upgrade: nothing but raw SQL fits the old schema.
     pub async fn before_migration(stop: &str) -> Self {
-        let server = server();
-        let name = format!("test_{}", Uuid::new_v4().simple());
-        let admin_url = (server.url_for)("postgres");
-        let mut admin = AsyncPgConnection::establish(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {admin_url}: {e}"));
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
-            .await
-            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
-        let url = (server.url_for)(&name);
+        let db = Self::copy_of("template0").await;
         let stop = stop.to_owned();
-        let owner = url.clone();
+        let owner = db.url.clone();
         tokio::task::spawn_blocking(move || {
             use diesel::Connection;
             use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -188,9 +183,8 @@ impl TestDb {
             }
         })
         .await
-        .unwrap_or_else(|e| panic!("migrating {name} panicked: {e}"));
-        let store = Store::connect(&url, 8).unwrap_or_else(|e| panic!("cannot pool {name}: {e}"));
-        Self { store, url, name }
+        .unwrap_or_else(|e| panic!("migrating {} panicked: {e}", db.name));
+        db
     }
 
     /// Runs the migrations not run yet, and gives the database the template's tenant password
