@@ -267,7 +267,16 @@ struct Hashed {
 
 /// The stored hashes `read` needs, in one query.
 async fn hashes(conn: &mut TenantConn, read: Read) -> StoreResult<StoredHashes> {
-    let indexes = tree::reads(read).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    hashes_of(conn, &[read]).await
+}
+
+/// The stored hashes every one of `reads` needs (a proof and the roots it is checked against),
+/// each once, in one query.
+async fn hashes_of(conn: &mut TenantConn, reads: &[Read]) -> StoreResult<StoredHashes> {
+    let mut indexes = std::collections::BTreeSet::new();
+    for read in reads {
+        indexes.extend(tree::reads(*read).map_err(|e| StoreError::Invalid(e.to_string()))?);
+    }
     if indexes.is_empty() {
         return Ok(StoredHashes::default());
     }
@@ -532,14 +541,11 @@ pub async fn inclusion(
     }
     let leaf = record.leaf(conn.org())?;
     let data = leaf.data().map_err(corrupt)?;
-    let stored = hashes(
-        conn,
-        Read::Inclusion {
-            index: leaf_index,
-            size: tree_size,
-        },
-    )
-    .await?;
+    let read = Read::Inclusion {
+        index: leaf_index,
+        size: tree_size,
+    };
+    let stored = hashes_of(conn, &[read, Read::Root { size: tree_size }]).await?;
     let proof = tree::inclusion_proof(leaf_index, tree_size, &stored).map_err(corrupt)?;
     Ok(Inclusion {
         leaf_index,
@@ -547,7 +553,7 @@ pub async fn inclusion(
         leaf_data: String::from_utf8(data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         leaf,
         proof,
-        root: root(conn, tree_size).await?,
+        root: tree::root(tree_size, &stored).map_err(corrupt)?,
     })
 }
 
@@ -568,12 +574,17 @@ pub async fn consistency(conn: &mut TenantConn, from: u64, to: u64) -> StoreResu
             "from and to: 0 ≤ from ≤ to ≤ {current}, the log's size"
         )));
     }
-    let stored = hashes(conn, Read::Consistency { from, to }).await?;
+    let reads = [
+        Read::Consistency { from, to },
+        Read::Root { size: from },
+        Read::Root { size: to },
+    ];
+    let stored = hashes_of(conn, &reads).await?;
     Ok(Consistency {
         from,
         to,
-        from_root: root(conn, from).await?,
-        to_root: root(conn, to).await?,
+        from_root: tree::root(from, &stored).map_err(corrupt)?,
+        to_root: tree::root(to, &stored).map_err(corrupt)?,
         proof: tree::consistency_proof(from, to, &stored).map_err(corrupt)?,
     })
 }
