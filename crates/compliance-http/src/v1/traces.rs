@@ -205,12 +205,17 @@ impl Tally {
         match mapped {
             Mapped::Ignored => self.ignored += 1,
             Mapped::Rejected(reason) => self.reject(reason),
-            Mapped::Entry(entry) => {
-                let metadata = serde_json::Value::Object(entry.metadata.clone());
-                match limits::json("metadata", &metadata, limits::MAX_METADATA_BYTES) {
-                    Ok(()) => self.entries.push(*entry),
-                    Err(error) => self.reject(error.message),
+            Mapped::Entry(mut entry) => {
+                // Checked as a value and put back: no copy of the metadata per span.
+                let metadata = serde_json::Value::Object(std::mem::take(&mut entry.metadata));
+                if let Err(error) = limits::json("metadata", &metadata, limits::MAX_METADATA_BYTES)
+                {
+                    return self.reject(error.message);
                 }
+                if let serde_json::Value::Object(map) = metadata {
+                    entry.metadata = map;
+                }
+                self.entries.push(*entry);
             }
         }
     }
