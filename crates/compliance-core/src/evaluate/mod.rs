@@ -8,7 +8,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Attributes, CompliancePolicy, Event, History, Policy};
+use crate::history::Trail;
+use crate::{Attributes, CompliancePolicy, History, Policy};
 
 /// One policy's answer for one asset at one time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +39,7 @@ pub fn evaluate(policy: &CompliancePolicy, history: &History, at: OffsetDateTime
     };
     statement(
         policy,
-        verdict(&policy.spec.policy, history.before(at), &attributes, at),
+        verdict(&policy.spec.policy, history.trail(at), &attributes, at),
     )
 }
 
@@ -46,7 +47,7 @@ pub fn evaluate(policy: &CompliancePolicy, history: &History, at: OffsetDateTime
 /// An asset no policy applies to gets no statements and is compliant.
 pub fn check(policies: &[CompliancePolicy], history: &History, at: OffsetDateTime) -> Compliance {
     let attributes = history.attributes_at(at);
-    let events = history.before(at);
+    let trail = history.trail(at);
     let statements: Vec<Statement> = policies
         .iter()
         .filter(|policy| {
@@ -55,12 +56,7 @@ pub fn check(policies: &[CompliancePolicy], history: &History, at: OffsetDateTim
                 .asset_filter
                 .holds(|term| term.matches(&attributes))
         })
-        .map(|policy| {
-            statement(
-                policy,
-                verdict(&policy.spec.policy, events, &attributes, at),
-            )
-        })
+        .map(|policy| statement(policy, verdict(&policy.spec.policy, trail, &attributes, at)))
         .collect();
     Compliance {
         compliant: statements.iter().all(|s| s.compliant),
@@ -76,10 +72,10 @@ fn statement(policy: &CompliancePolicy, verdict: Verdict) -> Statement {
     }
 }
 
-/// `events` are those before `at`, in time order; `attributes` the asset's at `at`.
+/// `trail` holds the events before `at`, in time order; `attributes` the asset's at `at`.
 fn verdict(
     policy: &Policy,
-    events: &[Event],
+    trail: Trail<'_>,
     attributes: &Attributes,
     at: OffsetDateTime,
 ) -> Verdict {
@@ -87,17 +83,17 @@ fn verdict(
         Policy::Since {
             event_display_type,
             time_period,
-        } => since::verdict(events, event_display_type, *time_period, at),
+        } => since::verdict(trail.events, event_display_type, *time_period, at),
         Policy::CurrentOutstanding {
             event_display_type,
             closing_event_display_type,
-        } => outstanding::current(events, event_display_type, closing_event_display_type),
+        } => outstanding::current(trail, event_display_type, closing_event_display_type),
         Policy::PeriodOutstanding {
             event_display_type,
             closing_event_display_type,
             time_period,
         } => outstanding::period(
-            events,
+            trail,
             event_display_type,
             closing_event_display_type,
             *time_period,
@@ -109,7 +105,7 @@ fn verdict(
             dynamic_window,
             dynamic_variability,
         } => tolerance::verdict(
-            events,
+            trail,
             event_display_type,
             closing_event_display_type,
             *dynamic_window,

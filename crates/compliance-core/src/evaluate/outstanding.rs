@@ -3,47 +3,48 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{Verdict, correlation, seconds, signed};
-use crate::Event;
+use crate::history::{Moment, Trail};
 use crate::pairing::pair;
 
 /// CURRENT_OUTSTANDING: every opening event before `at` has been answered.
-pub(super) fn current(events: &[Event], opening: &str, closing: &str) -> Verdict {
-    let pairing = pair(events, opening, closing);
-    let Some(oldest) = pairing.open.first() else {
+pub(super) fn current(trail: Trail<'_>, opening: &str, closing: &str) -> Verdict {
+    let open = pair(trail, opening, closing, |_| ());
+    let Some(oldest) = open.first() else {
         return Ok(());
     };
     Err(format!(
         "No closing event for {opening} {}{}",
         correlation(oldest.correlation),
-        more(pairing.open.len() - 1, "still open")
+        more(open.len() - 1, "still open")
     ))
 }
 
 /// PERIOD_OUTSTANDING: every pair closed within `period`, and no opening still open at `at`
 /// is older than `period` (the limit itself passes).
 pub(super) fn period(
-    events: &[Event],
+    trail: Trail<'_>,
     opening: &str,
     closing: &str,
     period: Duration,
     at: OffsetDateTime,
 ) -> Verdict {
     let limit = signed(period);
-    let pairing = pair(events, opening, closing);
-    let late = pairing
-        .closed
-        .iter()
-        .filter(|pair| pair.duration() > limit)
-        .map(|pair| {
-            let text = format!(
-                "{opening} {} was closed after {}",
-                correlation(Some(pair.correlation)),
-                seconds(pair.duration())
-            );
-            (pair.opened, text)
-        });
-    let overdue = pairing
-        .open
+    let at = Moment::of(at);
+    let mut late = Vec::new();
+    let open = pair(trail, opening, closing, |pair| {
+        if pair.duration() > limit {
+            late.push(pair);
+        }
+    });
+    let late = late.into_iter().map(|pair| {
+        let text = format!(
+            "{opening} {} was closed after {}",
+            correlation(Some(pair.correlation)),
+            seconds(pair.duration())
+        );
+        (pair.opened, text)
+    });
+    let overdue = open
         .iter()
         .filter(|open| at - open.opened > limit)
         .map(|open| {

@@ -3,28 +3,27 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::{Verdict, correlation, seconds};
-use crate::Event;
+use crate::history::{Moment, Trail};
 use crate::pairing::pair;
 use crate::plan::window_start;
 
 /// DYNAMIC_TOLERANCE: among pairs that closed in `[at − window, at)`, none lies more than
 /// `variability` population standard deviations from their mean duration.
 pub(super) fn verdict(
-    events: &[Event],
+    trail: Trail<'_>,
     opening: &str,
     closing: &str,
     window: Duration,
     variability: f64,
     at: OffsetDateTime,
 ) -> Verdict {
-    let since = window_start(at, window);
-    let pairing = pair(events, opening, closing);
-    let recent: Vec<_> = pairing
-        .closed
-        .iter()
-        .filter(|pair| since.is_none_or(|since| pair.closed >= since))
-        .map(|pair| (pair, pair.duration().as_seconds_f64()))
-        .collect();
+    let since = window_start(at, window).map(Moment::of);
+    let mut recent = Vec::new();
+    pair(trail, opening, closing, |pair| {
+        if since.is_none_or(|since| pair.closed >= since) {
+            recent.push((pair, pair.duration().as_seconds_f64()));
+        }
+    });
     if recent.len() < 2 {
         return Ok(());
     }
