@@ -7,7 +7,7 @@ use crate::{Event, History, Policy};
 /// The slice of an asset's history (events strictly before `at`) that a policy needs, so that a
 /// store can fetch exactly that, by index. Every plan also needs the events that set asset
 /// attributes, since the asset filter is matched against the attributes at `at`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Plan {
     /// Only the newest event of this type (SINCE).
     Newest { display_type: String },
@@ -71,6 +71,66 @@ pub(crate) fn window_start(
 }
 
 impl Plan {
+    /// Whether this plan's slice holds all of `other`'s, so a store fetching this one need not
+    /// fetch that one (every event of a pair's two types holds the newest of either, and the
+    /// answered pairs of the same types).
+    pub fn covers(&self, other: &Plan) -> bool {
+        let Self::Pairs { opening, closing } = self else {
+            return self == other || *other == Self::AttributesOnly;
+        };
+        let named = |t: &String| t == opening || t == closing;
+        match other {
+            Self::Newest { display_type } => named(display_type),
+            Self::Pairs {
+                opening: o,
+                closing: c,
+            }
+            | Self::ClosedWithin {
+                opening: o,
+                closing: c,
+                ..
+            } => named(o) && named(c),
+            Self::AttributesOnly => true,
+        }
+    }
+
+    /// The plans a store must fetch for `plans`: each once, in the order first given, without
+    /// those another one [covers](Plan::covers). Linear: a check may name a thousand plans.
+    pub fn fetches(plans: impl IntoIterator<Item = Plan>) -> Vec<Plan> {
+        let plans: Vec<Plan> = plans.into_iter().collect();
+        // The two types of every Pairs plan, either way round, and each type they name.
+        let mut pairs: HashSet<(&str, &str)> = HashSet::new();
+        let mut paired: HashSet<&str> = HashSet::new();
+        for plan in &plans {
+            if let Self::Pairs { opening, closing } = plan {
+                pairs.insert((opening, closing));
+                pairs.insert((closing, opening));
+                paired.extend([opening.as_str(), closing.as_str()]);
+            }
+        }
+        let mut seen: HashSet<&Plan> = HashSet::new();
+        let mut fetched_pairs: HashSet<(&str, &str)> = HashSet::new();
+        let mut fetches = Vec::new();
+        for plan in &plans {
+            let needed = match plan {
+                Self::Newest { display_type } => !paired.contains(display_type.as_str()),
+                // Kept once, whichever way round its types are given.
+                Self::Pairs { opening, closing } => {
+                    fetched_pairs.insert((opening, closing))
+                        && !fetched_pairs.contains(&(closing.as_str(), opening.as_str()))
+                }
+                Self::ClosedWithin {
+                    opening, closing, ..
+                } => !pairs.contains(&(opening.as_str(), closing.as_str())),
+                Self::AttributesOnly => false,
+            };
+            if needed && seen.insert(plan) {
+                fetches.push(plan.clone());
+            }
+        }
+        fetches
+    }
+
     /// The in-memory reference of what a store fetches for this plan: the planned events before
     /// `at`, plus every event before `at` that sets asset attributes.
     pub fn select(&self, history: &History, at: OffsetDateTime) -> History {

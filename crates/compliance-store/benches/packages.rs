@@ -166,7 +166,17 @@ async fn generation(db: &TestDb) {
         "| agent's entries | generation (median of {RUNS}) | bare aggregate SQL | ratio | peak RSS during generation | their backfill into the log, once |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
-    for (n, entries) in [(1u128, 10_000i64), (2, 1_000_000)] {
+    // `GENERATION_ENTRIES=10000,1000000,10000000` measures the growth table's sizes too.
+    let sizes: Vec<i64> = std::env::var("GENERATION_ENTRIES")
+        .unwrap_or_else(|_| "10000,1000000".to_owned())
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .expect("GENERATION_ENTRIES: entries separated by commas")
+        })
+        .collect();
+    for (n, entries) in (1u128..).zip(sizes) {
         let agent = Uuid::from_u128(n);
         let org = org_of(db, entries).await;
         let backfill = load_agent(db, org, agent, entries).await;

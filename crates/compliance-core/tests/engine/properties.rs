@@ -5,7 +5,7 @@
 //! text in every name and value. `the_generators_reach_every_outcome` checks that they do.
 
 use compliance_core::{
-    Assertion, CompliancePolicy, Event, FilterOp, FilterTerm, History, Policy, PolicyBody,
+    Assertion, CompliancePolicy, Event, FilterOp, FilterTerm, History, Plan, Policy, PolicyBody,
     PolicySpec, check, evaluate,
 };
 use proptest::prelude::*;
@@ -717,4 +717,45 @@ fn the_generators_reach_every_outcome() {
         short.is_empty(),
         "too rarely generated: {short:?} in {seen:#?}"
     );
+}
+
+proptest! {
+    // A wrong cover shows only when a dropped plan's policy would have failed: more cases.
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn the_fetched_plans_give_every_policy_the_answer_of_the_whole_history(
+        case in case(),
+        others in proptest::collection::vec((policy(), any::<bool>()), 0..6),
+    ) {
+        // Some of the other policies pair other types, which cover nothing of the first's.
+        let others = others.into_iter().map(|(policy, renamed)| {
+            let mut body = serde_json::to_value(PolicyBody::from(&policy)).expect("serializes");
+            for key in ["event_display_type", "closing_event_display_type"] {
+                if let (true, Some(serde_json::Value::String(name))) = (renamed, body.get_mut(key)) {
+                    name.push_str(" 2");
+                }
+            }
+            let spec = PolicySpec::from_json(body.to_string().as_bytes()).expect("still valid");
+            CompliancePolicy { spec, ..policy }
+        });
+        // Numbered, so the slices' union can drop the events two plans both fetch; padded, so
+        // the union keeps the history's order where times tie.
+        let events: Vec<Event> = case.events.into_iter().enumerate().map(|(i, mut e)| {
+            e.event_attributes.insert("n".to_owned(), format!("{i:06}"));
+            e
+        }).collect();
+        let whole = History::new(base(), events);
+        let mut policies = vec![case.policy];
+        policies.extend(others);
+        let fetches = Plan::fetches(policies.iter().map(|p| p.spec.policy.plan(case.at)));
+        let mut union = std::collections::BTreeMap::new();
+        for plan in fetches.iter().chain([&Plan::AttributesOnly]) {
+            for e in plan.select(&whole, case.at).events() {
+                union.insert(e.event_attributes["n"].clone(), e.clone());
+            }
+        }
+        let fetched = History::new(base(), union.into_values().collect());
+        prop_assert_eq!(check(&policies, &fetched, case.at), check(&policies, &whole, case.at));
+    }
 }

@@ -1,8 +1,6 @@
 //! The compliance check of one asset at one time: load exactly the slices the applicable
 //! policies' plans name, then let the core evaluate.
 
-use std::collections::BTreeMap;
-
 use compliance_core::{Asset, Compliance, CompliancePolicy, Event, History, Plan, check};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -15,7 +13,7 @@ use crate::{StoreResult, TenantConn};
 
 /// The columns an evaluation needs: no event attributes, which can be large and are unused, and
 /// asset attributes only from the events that set some (the rest send an empty object).
-#[derive(Queryable, Selectable)]
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 struct SliceRow {
     seq: i64,
@@ -31,8 +29,38 @@ struct SliceRow {
     asset_attributes: serde_json::Value,
 }
 
-/// Events keyed by (time, acceptance order): deduplicates slices and keeps them in time order.
-type Slices = BTreeMap<(OffsetDateTime, i64), SliceRow>;
+/// The rows of one or more slices, which may share events.
+#[derive(Default)]
+struct Slices(Vec<SliceRow>);
+
+impl Slices {
+    fn keep(&mut self, rows: Vec<SliceRow>) {
+        self.0.extend(rows);
+    }
+
+    /// The slices' events once each, in time order (acceptance order within one time).
+    fn into_history(mut self, asset: &Asset) -> StoreResult<History> {
+        // `seq` is unique, and an event's rows share their time, so duplicates end adjacent.
+        self.0.sort_unstable_by_key(|row| (row.occurred_at, row.seq));
+        self.0.dedup_by_key(|row| row.seq);
+        let events = self
+            .0
+            .into_iter()
+            .map(|row| {
+                Ok(Event {
+                    asset: asset.id,
+                    display_type: row.display_type,
+                    correlation_value: row.correlation_value,
+                    declared_at: row.declared_at,
+                    accepted_at: row.accepted_at,
+                    event_attributes: Default::default(),
+                    asset_attributes: attributes(row.asset_attributes)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(History::new(asset.clone(), events))
+    }
+}
 
 /// Tests the asset against every policy of the org at `at`: policies whose filter matches the
 /// asset's attributes at `at` each give a statement, in policy creation order.
@@ -61,15 +89,17 @@ pub async fn check_asset_against(
         id: asset.id,
         attributes: asset.attributes,
     };
-    let mut slices = Slices::new();
     // The filter is matched against the attributes at `at`, so those come first.
     let changes: Vec<SliceRow> = base(asset_id, at)
         .filter(events::sets_attributes.eq(true))
         .order((events::occurred_at, events::seq))
         .load::<SliceRow>(conn.db())
         .await?;
-    keep(&mut slices, changes);
-    let attributes_at = history(&asset, &slices)?.attributes_at(at);
+    // A history of the changes alone orders them as the whole one would (few rows, cloned).
+    let attributes_at = Slices(changes.clone())
+        .into_history(&asset)?
+        .attributes_at(at);
+    let mut slices = Slices(changes);
 
     let policies: Vec<CompliancePolicy> = policies
         .iter()
@@ -80,18 +110,12 @@ pub async fn check_asset_against(
         })
         .cloned()
         .collect();
-    // Policies that share a plan (say, CURRENT and PERIOD on the same types) share one fetch.
-    let mut plans: Vec<Plan> = Vec::new();
-    for plan in policies.iter().map(|p| p.spec.policy.plan(at)) {
-        if !plans.contains(&plan) {
-            plans.push(plan);
-        }
+    // Policies that share a plan (say, CURRENT and PERIOD on the same types) share one fetch,
+    // and a plan whose slice another one holds is not fetched.
+    for plan in Plan::fetches(policies.iter().map(|p| p.spec.policy.plan(at))) {
+        slices.keep(load_slice(conn, asset_id, &plan, at).await?);
     }
-    for plan in &plans {
-        let rows = load_slice(conn, asset_id, plan, at).await?;
-        keep(&mut slices, rows);
-    }
-    Ok(check(&policies, &history(&asset, &slices)?, at))
+    Ok(check(&policies, &slices.into_history(&asset)?, at))
 }
 
 /// What a check fetches for `plan` at `at`: its slice and every attribute change before `at`, in
@@ -108,14 +132,14 @@ pub async fn slice(
         id: asset.id,
         attributes: asset.attributes,
     };
-    let mut slices = Slices::new();
+    let mut slices = Slices::default();
     let changes = base(asset_id, at)
         .filter(events::sets_attributes.eq(true))
         .load::<SliceRow>(conn.db())
         .await?;
-    keep(&mut slices, changes);
-    keep(&mut slices, load_slice(conn, asset_id, plan, at).await?);
-    history(&asset, &slices)
+    slices.keep(changes);
+    slices.keep(load_slice(conn, asset_id, plan, at).await?);
+    slices.into_history(&asset)
 }
 
 fn base(
@@ -175,28 +199,4 @@ async fn load_slice(
         Plan::AttributesOnly => Vec::new(),
     };
     Ok(rows)
-}
-
-fn keep(slices: &mut Slices, rows: Vec<SliceRow>) {
-    for row in rows {
-        slices.insert((row.occurred_at, row.seq), row);
-    }
-}
-
-fn history(asset: &Asset, slices: &Slices) -> StoreResult<History> {
-    let events = slices
-        .values()
-        .map(|row| {
-            Ok(Event {
-                asset: asset.id,
-                display_type: row.display_type.clone(),
-                correlation_value: row.correlation_value.clone(),
-                declared_at: row.declared_at,
-                accepted_at: row.accepted_at,
-                event_attributes: Default::default(),
-                asset_attributes: attributes(row.asset_attributes.clone())?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(History::new(asset.clone(), events))
 }
