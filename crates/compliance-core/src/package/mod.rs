@@ -4,6 +4,7 @@
 
 mod controls;
 mod crosswalks;
+mod diff;
 mod facts;
 mod flow;
 mod graph;
@@ -16,6 +17,9 @@ use time::OffsetDateTime;
 
 pub use controls::{ControlMapping, ControlMappings, ControlStatus};
 pub use crosswalks::{Crosswalk, Framework};
+pub use diff::{
+    AnswerChange, Changed, FigureChange, PackageDiff, RegionChange, VerdictChange, diff,
+};
 pub use flow::{DataFlowDiagram, Direction, FlowConnector};
 pub use graph::{Edge, ExecutionGraph};
 pub use vsq::{Answer, VsqResponse, VsqResponses};

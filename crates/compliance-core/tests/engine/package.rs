@@ -2,7 +2,7 @@
 
 use compliance_core::package::{
     AgentProfile, Answer, AuditGroup, ConnectorConfig, ControlStatus, Direction, DriftSummary,
-    PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
+    PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble, diff,
 };
 use uuid::Uuid;
 
@@ -588,4 +588,115 @@ fn every_operation_pattern_with_a_wildcard_counts_against_least_privilege() {
         .find(|r| r.id == "IAM-05.1")
         .unwrap();
     assert_eq!(iam.answer, Answer::Yes, "{iam:?}");
+}
+
+fn evidence(identity: &str, compliant: bool) -> PolicyEvidence {
+    PolicyEvidence {
+        identity: identity.to_owned(),
+        display_name: format!("policy {identity}"),
+        compliance_type: "COMPLIANCE_SINCE".to_owned(),
+        controls: vec!["CC7.2".to_owned()],
+        compliant,
+        reason: if compliant {
+            String::new()
+        } else {
+            "late".to_owned()
+        },
+    }
+}
+
+#[test]
+fn a_package_compared_with_itself_has_no_changes() {
+    let content = package(&trail(), &[evidence("p1", true)], &connectors());
+    assert!(diff(&content, &content).is_empty());
+}
+
+#[test]
+fn the_diff_names_each_connector_permission_region_answer_figure_and_verdict_that_moved() {
+    let earlier = package(
+        &trail(),
+        &[evidence("p1", true), evidence("p2", true)],
+        &connectors(),
+    );
+    // The later quarter: Jira moved to the US, a new vendor, and a verdict flipped.
+    let mut later_connectors = connectors();
+    later_connectors[1].region = "us-east".to_owned();
+    later_connectors.push(ConnectorConfig {
+        connector_type: "slack".to_owned(),
+        vendor: "Slack".to_owned(),
+        purpose: "Notify".to_owned(),
+        data_categories: vec!["messages".to_owned()],
+        region: "us-1".to_owned(),
+        permitted_operations: vec!["chat:write".to_owned()],
+    });
+    let mut later_trail = trail();
+    later_trail[0].count += 5;
+    let mut later = package(
+        &later_trail,
+        &[evidence("p1", false), evidence("p3", true)],
+        &later_connectors,
+    );
+    later.agent.permitted_actions.push("chat:write".to_owned());
+    later
+        .agent
+        .permitted_actions
+        .retain(|a| a != "detections:*");
+
+    let changes = diff(&earlier, &later);
+    assert_eq!(changes.connectors.added, ["slack"]);
+    assert!(changes.connectors.removed.is_empty());
+    assert_eq!(changes.permitted_actions.added, ["chat:write"]);
+    assert_eq!(changes.permitted_actions.removed, ["detections:*"]);
+    assert_eq!(changes.sub_processors.added, ["Slack"]);
+    assert_eq!(changes.regions.len(), 1, "{:?}", changes.regions);
+    assert_eq!(changes.regions[0].sub_processor, "Atlassian");
+    assert_eq!(changes.regions[0].regions.added, ["us-east"]);
+    assert_eq!(changes.regions[0].regions.removed, ["eu-west"]);
+    let total = changes
+        .figures
+        .iter()
+        .find(|f| f.figure == "total_actions")
+        .expect("total_actions changed");
+    assert_eq!(
+        (total.from, total.to),
+        (
+            Some(earlier.execution_graph.total_actions),
+            Some(earlier.execution_graph.total_actions + 5)
+        )
+    );
+    let flips: Vec<_> = changes
+        .policies
+        .iter()
+        .map(|v| (v.identity.as_str(), v.from, v.to))
+        .collect();
+    assert_eq!(
+        flips,
+        [
+            ("p1", Some(true), Some(false)),
+            ("p2", Some(true), None),
+            ("p3", None, Some(true))
+        ]
+    );
+    // p1 failing caps its control at partial: the answer moved, and the diff says from what.
+    let moved: Vec<_> = changes
+        .answers
+        .iter()
+        .filter(|a| a.id == "CC7.2")
+        .map(|a| (a.from.as_deref(), a.to.as_deref()))
+        .collect();
+    let status = |p: &PackageContent| {
+        let control = p
+            .control_mappings
+            .controls
+            .iter()
+            .find(|c| c.control == "CC7.2");
+        serde_json::to_value(control.expect("CC7.2 is mapped").status).unwrap()
+    };
+    assert_ne!(status(&earlier), status(&later), "the fixture moves CC7.2");
+    assert_eq!(
+        moved,
+        [(status(&earlier).as_str(), status(&later).as_str())],
+        "{:?}",
+        changes.answers
+    );
 }

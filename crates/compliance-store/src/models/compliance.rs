@@ -41,7 +41,8 @@ impl Slices {
     /// The slices' events once each, in time order (acceptance order within one time).
     fn into_history(mut self, asset: &Asset) -> StoreResult<History> {
         // `seq` is unique, and an event's rows share their time, so duplicates end adjacent.
-        self.0.sort_unstable_by_key(|row| (row.occurred_at, row.seq));
+        self.0
+            .sort_unstable_by_key(|row| (row.occurred_at, row.seq));
         self.0.dedup_by_key(|row| row.seq);
         let events = self
             .0
