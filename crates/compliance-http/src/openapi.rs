@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::archivist::{assets, compliance, compliance_policies, events};
-use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules, traces};
+use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rules, traces};
 
 /// The description: every operation, its parameters, bodies and answers.
 #[derive(Debug, OpenApi)]
@@ -36,7 +36,7 @@ use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules, tr
         rules::create, rules::list,
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
-        packages::attestation, oscal::read, keys::list, keys::rotate, traces::export, traces::read_settings, traces::write_settings,
+        packages::attestation, oscal::read, diff::read, keys::list, keys::rotate, traces::export, traces::read_settings, traces::write_settings,
         log::checkpoint, log::key, log::proof, log::consistency,
     ),
     components(schemas(crate::ErrorBody)),

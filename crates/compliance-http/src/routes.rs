@@ -62,7 +62,7 @@ fn archivist_v2() -> actix_web::Scope {
 
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
-    use crate::v1::{agents, audit, connectors, keys, log, oscal, packages, rules, traces};
+    use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rules, traces};
     web::scope("/v1")
         .service(resource!("/agents", post => agents::create, get => agents::list))
         .service(resource!("/agents/{id}", get => agents::read))
@@ -79,6 +79,7 @@ fn v1() -> actix_web::Scope {
         .service(resource!("/compliance/{id}/pdf", get => packages::pdf))
         .service(resource!("/compliance/{id}/attestation", get => packages::attestation))
         .service(resource!("/compliance/{id}/oscal", get => oscal::read))
+        .service(resource!("/compliance/{id}/diff", get => diff::read))
         .service(resource!("/keys", get => keys::list))
         .service(resource!("/keys/rotate", post => keys::rotate))
         .service(resource!("/audit/{id}/proof", get => log::proof))

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod audit;
 pub mod connectors;
+pub mod diff;
 pub mod keys;
 pub mod log;
 pub mod oscal;
@@ -58,6 +59,15 @@ fn valid_names(list: &[String]) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
+}
+
+/// The query of a package comparison (`/v1/compliance/{id}/diff`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Against {
+    /// The package to compare with: another version of the same agent's package.
+    pub against: Uuid,
 }
 
 /// The query of a list that may be narrowed to one agent.

@@ -41,6 +41,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/v1/compliance/{id}/pdf"),
     ("GET", "/v1/compliance/{id}/attestation"),
     ("GET", "/v1/compliance/{id}/oscal"),
+    ("GET", "/v1/compliance/{id}/diff"),
     ("GET", "/v1/keys"),
     ("POST", "/v1/keys/rotate"),
     ("GET", "/v1/audit/{id}/proof"),

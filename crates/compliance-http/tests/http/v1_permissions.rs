@@ -197,6 +197,7 @@ fn matrix(agent: &str, package: &str) -> Vec<Route> {
         Route::read(format!("/v1/compliance/{package}/pdf")),
         Route::read(format!("/v1/compliance/{package}/attestation")),
         Route::read(format!("/v1/compliance/{package}/oscal")),
+        Route::read(format!("/v1/compliance/{package}/diff?against={package}")),
         Route::read("/v1/keys".to_owned()),
         Route::read("/v1/log/key".to_owned()),
         Route::read("/v1/log/consistency?from=0".to_owned()),
