@@ -18,6 +18,7 @@ pub mod request;
 mod routes;
 pub mod safety;
 mod tenant;
+pub mod ui;
 pub mod v1;
 
 use actix_web::web;

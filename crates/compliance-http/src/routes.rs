@@ -35,6 +35,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .service(archivist_v1())
             .service(archivist_v2())
             .service(v1())
+            .service(crate::ui::routes())
             .default_service(web::to(no_route));
     }
 }

@@ -71,21 +71,34 @@ impl<P: Permission> FromRequest for Tenant<P> {
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::unavailable("the server is not configured"))?;
-            let principal = auth::authenticate(&state, &credentials?).await?;
-            if !allowed(principal.role, P::ACTION) {
-                return Err(ApiError::forbidden(format!(
-                    "the {} role may not do this",
-                    principal.role
-                )));
-            }
+            let tenant = Self::authorize(state, &credentials?, write).await?;
             // Only now may the body be parsed (see `Gate`).
             let _ = authorized.send(true);
-            Ok(Self {
-                principal,
-                state,
-                write,
-                permission: PhantomData,
-            })
+            Ok(tenant)
+        })
+    }
+}
+
+impl<P: Permission> Tenant<P> {
+    /// The caller whose token is `secret`, proved to hold `P`: the bearer token of an API
+    /// request, or the token a page's session cookie holds (`crate::ui`).
+    pub(crate) async fn authorize(
+        state: web::Data<AppState>,
+        secret: &str,
+        write: idempotent::Request,
+    ) -> ApiResult<Self> {
+        let principal = auth::authenticate(&state, secret).await?;
+        if !allowed(principal.role, P::ACTION) {
+            return Err(ApiError::forbidden(format!(
+                "the {} role may not do this",
+                principal.role
+            )));
+        }
+        Ok(Self {
+            principal,
+            state,
+            write,
+            permission: PhantomData,
         })
     }
 }
@@ -114,6 +127,10 @@ impl<P> Tenant<P> {
     /// The token the caller authenticated with.
     pub fn token(&self) -> Uuid {
         self.principal.token
+    }
+
+    pub fn role(&self) -> compliance_store::Role {
+        self.principal.role
     }
 
     pub fn state(&self) -> &AppState {

@@ -10,6 +10,9 @@ mod measure;
 mod sections;
 mod table;
 mod wrap;
+pub mod wording;
+
+pub use wording::registration;
 
 use compliance_core::package::PackageContent;
 use genpdf::style::{Color, Style};
@@ -156,13 +159,4 @@ fn finish(pdf: &[u8], package: &PackageDocument<'_>) -> Result<Vec<u8>, PdfError
         .save_to(&mut out)
         .map_err(|e| PdfError::Render(format!("writing the PDF: {e}")))?;
     Ok(out)
-}
-
-/// How the PDF states whether the agent was registered or only discovered in its traces.
-pub fn registration(discovered: bool) -> &'static str {
-    if discovered {
-        "UNREGISTERED: discovered in its traces, it declared nothing"
-    } else {
-        "registered"
-    }
 }

@@ -1,13 +1,16 @@
 //! The PDF's sections, one function each, in the order of the package's JSON.
 
-use compliance_core::package::{Answer, ControlMappings, ControlStatus, OpenDrift, PackageContent};
+use compliance_core::package::{ControlMappings, PackageContent};
 use genpdf::elements::{Break, PageBreak};
 use genpdf::style::{Color, Style};
 use genpdf::{Document, Element as _};
-use time::OffsetDateTime;
 
 use crate::fonts::Coverage;
 use crate::table::{Table, heading, text};
+use crate::wording::{
+    answer, direction, hourly_limit, listed, log_rows, open_drift, registration, rfc3339, seconds,
+    status, verdict,
+};
 use crate::{PackageDocument, PdfError, diagram};
 
 /// Who, which version, its seal, and the agent as it declared itself.
@@ -43,7 +46,7 @@ pub(crate) fn title_page(
         ("Actions per hour", hourly_limit(agent.max_actions_per_hour)),
         (
             "Registration",
-            crate::registration(agent.discovered).to_owned(),
+            registration(agent.discovered).to_owned(),
         ),
         ("Version", package.version.to_string()),
         ("Package", package.package_id.to_string()),
@@ -143,12 +146,11 @@ pub(crate) fn data_flow(
         "Calls",
     ])?;
     for c in &content.data_flow_diagram.connectors {
-        let direction = format!("{:?}", c.direction).to_lowercase();
         flows.plain(&[
             &c.name,
             &c.vendor,
             &c.data_categories.join(", "),
-            &direction,
+            &direction(c.direction),
             &c.calls.to_string(),
         ])?;
     }
@@ -168,13 +170,8 @@ pub(crate) fn questionnaire(
     let mut vsq = Table::new(p, &[2, 5, 2, 7]);
     vsq.header(&["Id", "Question", "Answer", "Evidence"])?;
     for r in &content.vsq_responses.responses {
-        let answer = match r.answer {
-            Answer::Yes => "Yes",
-            Answer::No => "No",
-            Answer::Partial => "Partial",
-        };
         vsq.row(
-            &[&r.id, &r.question, answer, &r.evidence.join("\n")],
+            &[&r.id, &r.question, answer(r.answer), &r.evidence.join("\n")],
             &[true, false, true, false],
         )?;
     }
@@ -246,13 +243,8 @@ fn mappings(doc: &mut Document, mappings: &ControlMappings, p: &Coverage) -> Res
     let mut controls = Table::new(p, &[2, 5, 3, 8]);
     controls.header(&["Control", "Title", "Status", "Evidence"])?;
     for c in &mappings.controls {
-        let status = match c.status {
-            ControlStatus::Covered => "covered",
-            ControlStatus::Partial => "partial",
-            ControlStatus::NotEvidenced => "not evidenced",
-        };
         controls.row(
-            &[&c.control, &c.title, status, &c.evidence.join("\n")],
+            &[&c.control, &c.title, status(c.status), &c.evidence.join("\n")],
             &[true, false, true, false],
         )?;
     }
@@ -274,11 +266,7 @@ pub(crate) fn policies(
     let mut policies = Table::new(p, &[5, 4, 3, 2, 4]);
     policies.header(&["Policy", "Type", "Result", "Controls", "Reason"])?;
     for policy in &content.compliance_policies {
-        let result = if policy.compliant {
-            "compliant"
-        } else {
-            "non-compliant"
-        };
+        let result = verdict(policy.compliant);
         policies.row(
             &[
                 &format!("{}\n{}", policy.display_name, policy.identity),
@@ -365,69 +353,3 @@ pub(crate) fn log(
     Ok(())
 }
 
-/// The log's facts as (name, value) rows.
-pub(crate) fn log_rows(log: &compliance_core::package::LogAnchor) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        ("Log origin", log.origin.clone()),
-        ("Tree size", log.tree_size.to_string()),
-        ("Root hash", log.root_hash.clone()),
-    ];
-    match &log.previous {
-        Some(previous) => {
-            rows.push(("Previous tree size", previous.tree_size.to_string()));
-            rows.push(("Previous root hash", previous.root_hash.clone()));
-            rows.push(("Consistency proof", listed(&previous.consistency_proof)));
-        }
-        None => rows.push((
-            "Previous tree",
-            "none (first version in the log)".to_owned(),
-        )),
-    }
-    let back = &log.back_dated;
-    rows.push((
-        "Back-dated entries",
-        format!(
-            "{} declared more than {} s before accepted; longest lag {}",
-            back.entries,
-            back.tolerance_seconds,
-            back.max_lag_seconds
-                .map_or("none".to_owned(), |s| format!("{s} s"))
-        ),
-    ));
-    rows
-}
-
-/// An open detection's cells; an absent field prints as "not given".
-fn open_drift(detection: &OpenDrift) -> [String; 4] {
-    let given = |field: &Option<String>| field.clone().unwrap_or_else(|| "not given".to_owned());
-    [
-        given(&detection.correlation_id),
-        rfc3339(detection.detected_at),
-        given(&detection.drift_type),
-        given(&detection.severity),
-    ]
-}
-
-/// Items joined by commas, or "none".
-fn listed(items: &[String]) -> String {
-    if items.is_empty() {
-        "none".to_owned()
-    } else {
-        items.join(", ")
-    }
-}
-
-fn hourly_limit(limit: Option<i32>) -> String {
-    limit.map_or_else(|| "no limit declared".to_owned(), |n| n.to_string())
-}
-
-/// Seconds as the JSON has them (`13500` for 13500.0, fractions kept), or "none".
-fn seconds(value: Option<f64>) -> String {
-    value.map_or_else(|| "none".to_owned(), |s| format!("{s} s"))
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}

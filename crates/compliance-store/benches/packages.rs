@@ -1,6 +1,7 @@
 //! Package generation and batch ingest at scale, each beside its baseline in the same run:
-//! - generation for agents with 10^4 and 10^6 audit entries: median time and the process's peak
-//!   memory, beside the bare aggregate SQL the generation needs (audit GROUP BY + drift);
+//! - generation for agents with 10^4 and 10^6 audit entries (and 10^7 with
+//!   `GENERATION_ENTRIES`): median time and the process's peak memory, beside the bare aggregate
+//!   SQL the generation needs (audit GROUP BY, drift pairing, back-dated count);
 //! - batch ingest of 10,000 entries through `events::append_many` in one tenant transaction,
 //!   beside psql's `\copy` of the same rows.
 //!
@@ -208,6 +209,10 @@ async fn generation(db: &TestDb) {
             format!("SELECT count(*) AS n FROM events d WHERE org_id = '{org}' AND asset_id = '{agent}' AND display_type = 'drift.detected'
                      AND NOT EXISTS (SELECT 1 FROM events r WHERE r.org_id = d.org_id AND r.asset_id = d.asset_id AND r.display_type = 'drift.resolved'
                                      AND r.correlation_value = d.correlation_value AND r.occurred_at >= d.occurred_at)"),
+            // The log anchor's count of back-dated entries: every entry here, as the trail was
+            // declared weeks before it was loaded (the worst case for its partial index).
+            format!("SELECT count(*) AS n FROM events WHERE org_id = '{org}' AND asset_id = '{agent}' AND occurred_at < now()
+                     AND lag_seconds > {}", figures::BACK_DATED_SECONDS),
         ];
         // The baseline must compute what the generation reads: as many groups, as many open.
         let mut conn = db.store.tenant(org).await.unwrap();
@@ -215,6 +220,9 @@ async fn generation(db: &TestDb) {
             .await
             .unwrap();
         let drift = figures::drift(&mut conn, agent, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let back_dated = figures::back_dated(&mut conn, agent, OffsetDateTime::now_utc())
             .await
             .unwrap();
         conn.commit().await.unwrap();
@@ -227,6 +235,11 @@ async fn generation(db: &TestDb) {
             bare_count(&mut raw, &bare[1]).await,
             drift.detected - drift.resolved,
             "the bare drift pairing"
+        );
+        assert_eq!(
+            bare_count(&mut raw, &bare[2]).await,
+            back_dated.entries,
+            "the bare back-dated count"
         );
         assert!(
             !groups.is_empty() && drift.detected > 0,

@@ -1,0 +1,83 @@
+//! The auditor's pages under `/ui`: rendered on the server from templates (askama), readable
+//! with JavaScript off, every asset served from here. A page reads through the same tenant
+//! transaction, roles and row-level security as the API (`Session<P>` holds a `Tenant<P>`), so
+//! another org's id is a 404 page and a role that may not is a 403 page. docs/ui.md.
+
+mod error;
+mod flow;
+mod pages;
+mod session;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+
+pub use error::UiError;
+pub use session::{CSRF_COOKIE, SESSION_COOKIE};
+
+/// What the frame of every page shows: who is signed in, and the token its forms carry.
+#[derive(Debug, Default)]
+pub struct Chrome {
+    /// "signed in as auditor", or `None` on the sign-in page.
+    pub signed_in: Option<String>,
+    pub csrf: String,
+}
+
+/// The `/ui` scope.
+pub fn routes() -> actix_web::Scope {
+    use pages::*;
+    web::scope("/ui")
+        .app_data(web::FormConfig::default().limit(16 * 1024).error_handler(|error, _| {
+            UiError::Page(crate::ApiError::bad_request(format!("the form: {error}"))).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| {
+            UiError::Page(crate::ApiError::bad_request(format!("the address: {error}"))).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|error, _| {
+            UiError::Page(crate::ApiError::bad_request(format!("the address: {error}"))).into()
+        }))
+        .route("", web::get().to(agents))
+        .route("/", web::get().to(agents))
+        .route("/style.css", web::get().to(style))
+        .route("/login", web::get().to(session::login_form))
+        .route("/login", web::post().to(session::login))
+        .route("/logout", web::post().to(session::logout))
+        .route("/agents/{id}", web::get().to(agent))
+        .route("/agents/{id}/generate", web::post().to(generate))
+        .route("/packages/{id}", web::get().to(package))
+        .route("/packages/{id}/diff", web::get().to(diff))
+        .route("/packages/{id}/pdf", web::get().to(download_pdf))
+        .route("/packages/{id}/json", web::get().to(download_json))
+        .route("/packages/{id}/oscal", web::get().to(download_oscal))
+        .route("/packages/{id}/attestation", web::get().to(download_attestation))
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(UiError::Page(crate::ApiError::not_found("page")))
+        }))
+}
+
+/// The pages' stylesheet (the Content-Security-Policy allows no inline style).
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "max-age=3600"))
+        .body(include_str!("../../templates/ui/style.css"))
+}
+
+/// A rendered page with the pages' headers, or a 500 page if the template failed.
+fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResponse {
+    let (status, body) = match rendered {
+        Ok(body) => (status, body),
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><title>Error</title><h1>The page failed to render</h1>".to_owned(),
+            )
+        }
+    };
+    let mut response = HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .body(body);
+    error::harden(&mut response);
+    response
+}
