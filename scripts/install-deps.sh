@@ -2,7 +2,8 @@
 # Installs what the project needs beyond the Rust toolchain, if missing (Debian/Ubuntu):
 # PostgreSQL's server binaries for the embedded cluster and the test harness; curl and Python's
 # venv for the SDK compatibility suite and the schema suite (each installs its own pinned Python
-# packages into a virtualenv under target/: tests/compat/run.sh, tests/schema/run.sh).
+# packages into a virtualenv under target/: tests/compat/run.sh, tests/schema/run.sh); Chromium
+# and its driver for the pages' browser suite (tests/browser/run.sh).
 set -euo pipefail
 
 need=()
@@ -14,6 +15,9 @@ have_postgres || need+=(postgresql)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # The PDF tests extract the text of rendered packages.
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# The browser suite drives Debian's headless Chromium through its ChromeDriver (tests/browser).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # The SDK compatibility suite and the schema suite make virtualenvs.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 

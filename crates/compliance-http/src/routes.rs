@@ -138,18 +138,23 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 }
 
 /// Rewrites any error response that is not already the JSON error shape (actix's extractor
-/// failures, 404 and 405 from routing, 413 from the payload limit) into it.
+/// failures, 404 and 405 from routing, 413 from the payload limit) into it. A page's error is
+/// left as the HTML page it is (`crate::ui`).
 pub fn error_shape<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(reshape)
 }
 
 fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = response
+    let shaped = response
         .response()
         .headers()
         .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+        .is_some_and(|v| {
+            let v = v.as_bytes();
+            v.starts_with(b"application/json")
+                || (v.starts_with(b"text/html") && response.request().path().starts_with("/ui"))
+        });
+    if shaped {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),
         ));

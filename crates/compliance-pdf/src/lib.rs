@@ -9,8 +9,8 @@ mod fonts;
 mod measure;
 mod sections;
 mod table;
-mod wrap;
 pub mod wording;
+mod wrap;
 
 pub use wording::registration;
 

@@ -44,10 +44,7 @@ pub(crate) fn title_page(
         ("Declared actions", listed(&agent.permitted_actions)),
         ("Declared data types", listed(&agent.permitted_data_types)),
         ("Actions per hour", hourly_limit(agent.max_actions_per_hour)),
-        (
-            "Registration",
-            registration(agent.discovered).to_owned(),
-        ),
+        ("Registration", registration(agent.discovered).to_owned()),
         ("Version", package.version.to_string()),
         ("Package", package.package_id.to_string()),
         ("Generated at", rfc3339(package.generated_at)),
@@ -244,7 +241,12 @@ fn mappings(doc: &mut Document, mappings: &ControlMappings, p: &Coverage) -> Res
     controls.header(&["Control", "Title", "Status", "Evidence"])?;
     for c in &mappings.controls {
         controls.row(
-            &[&c.control, &c.title, status(c.status), &c.evidence.join("\n")],
+            &[
+                &c.control,
+                &c.title,
+                status(c.status),
+                &c.evidence.join("\n"),
+            ],
             &[true, false, true, false],
         )?;
     }
@@ -352,4 +354,3 @@ pub(crate) fn log(
     }
     Ok(())
 }
-

@@ -101,5 +101,9 @@ pub fn direction(direction: Direction) -> String {
 }
 
 pub fn verdict(compliant: bool) -> &'static str {
-    if compliant { "compliant" } else { "non-compliant" }
+    if compliant {
+        "compliant"
+    } else {
+        "non-compliant"
+    }
 }

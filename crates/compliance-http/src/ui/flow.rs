@@ -36,7 +36,9 @@ struct Connector<'a> {
 
 /// The diagram as an SVG element, its text escaped.
 pub fn svg(agent: &str, entries: i64, diagram: &DataFlowDiagram) -> Result<String, askama::Error> {
-    let rows = i64::try_from(diagram.connectors.len()).unwrap_or(i64::MAX / ROW).max(1);
+    let rows = i64::try_from(diagram.connectors.len())
+        .unwrap_or(i64::MAX / ROW)
+        .max(1);
     let height = (rows * ROW + 20).max(200);
     let middle = ((rows - 1) * ROW / 2 + 10).min(height - 150);
     let connectors = (0..)

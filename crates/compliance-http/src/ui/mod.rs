@@ -27,14 +27,24 @@ pub struct Chrome {
 pub fn routes() -> actix_web::Scope {
     use pages::*;
     web::scope("/ui")
-        .app_data(web::FormConfig::default().limit(16 * 1024).error_handler(|error, _| {
-            UiError::Page(crate::ApiError::bad_request(format!("the form: {error}"))).into()
-        }))
+        .app_data(
+            web::FormConfig::default()
+                .limit(16 * 1024)
+                .error_handler(|error, _| {
+                    UiError::Page(crate::ApiError::bad_request(format!("the form: {error}"))).into()
+                }),
+        )
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            UiError::Page(crate::ApiError::bad_request(format!("the address: {error}"))).into()
+            UiError::Page(crate::ApiError::bad_request(format!(
+                "the address: {error}"
+            )))
+            .into()
         }))
         .app_data(web::PathConfig::default().error_handler(|error, _| {
-            UiError::Page(crate::ApiError::bad_request(format!("the address: {error}"))).into()
+            UiError::Page(crate::ApiError::bad_request(format!(
+                "the address: {error}"
+            )))
+            .into()
         }))
         .route("", web::get().to(agents))
         .route("/", web::get().to(agents))
@@ -49,7 +59,10 @@ pub fn routes() -> actix_web::Scope {
         .route("/packages/{id}/pdf", web::get().to(download_pdf))
         .route("/packages/{id}/json", web::get().to(download_json))
         .route("/packages/{id}/oscal", web::get().to(download_oscal))
-        .route("/packages/{id}/attestation", web::get().to(download_attestation))
+        .route(
+            "/packages/{id}/attestation",
+            web::get().to(download_attestation),
+        )
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(UiError::Page(crate::ApiError::not_found("page")))
         }))
@@ -76,7 +89,10 @@ fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> HttpResp
         }
     };
     let mut response = HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
         .body(body);
     error::harden(&mut response);
     response

@@ -11,7 +11,10 @@ use compliance_core::package::{Framework, PackageContent, PackageDiff, diff as c
 use compliance_pdf::wording;
 use compliance_store::generation::{self, generate as generate_package};
 use compliance_store::packages::PackageRecord;
-use compliance_store::{agents as agent_store, attestations, connectors, events, orgs, packages as package_store, rules, signing};
+use compliance_store::{
+    agents as agent_store, attestations, connectors, events, orgs, packages as package_store,
+    rules, signing,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -226,7 +229,12 @@ pub async fn agent(
             status: e.status.map(|s| spelled(&s)).unwrap_or_default(),
         })
         .collect();
-    let pager = Pager::new(&format!("/ui/agents/{id}"), offset, entries.len(), entries_total);
+    let pager = Pager::new(
+        &format!("/ui/agents/{id}"),
+        offset,
+        entries.len(),
+        entries_total,
+    );
     let page = AgentPage {
         can_generate: allowed(session.tenant.role(), GeneratePackages::ACTION),
         registration: wording::registration(profile.discovered),
@@ -275,9 +283,16 @@ pub async fn generate(
     let (token, seal) = (tenant.token(), &tenant.state().key_seal);
     let package = tenant
         .transact(async |conn| {
-            generate_package(conn, id, token, OffsetDateTime::now_utc(), Framework::ALL, seal)
-                .await
-                .or_404("agent")
+            generate_package(
+                conn,
+                id,
+                token,
+                OffsetDateTime::now_utc(),
+                Framework::ALL,
+                seal,
+            )
+            .await
+            .or_404("agent")
         })
         .await?;
     // As the API does: the PDF kept and the statement signed before the package is shown.
@@ -332,7 +347,9 @@ pub async fn package(session: Session<Read>, id: Path<String>) -> Result<HttpRes
     let (package, org, agent, chain, envelope, keys, versions) = session
         .tenant
         .transact(async |conn| {
-            let package = package_store::get(conn, id).await.or_404("compliance package")?;
+            let package = package_store::get(conn, id)
+                .await
+                .or_404("compliance package")?;
             let org = orgs::current(conn).await?.name;
             let agent = agent_store::get(conn, package.agent_id).await?;
             let chain = package_store::verify_up_to(conn, id).await?;
@@ -343,16 +360,25 @@ pub async fn package(session: Session<Read>, id: Path<String>) -> Result<HttpRes
         })
         .await?;
     let content = generation::content(&package)?;
-    let page = package_page(session.chrome, &package, &content, &org, &agent.profile.name)
-        .with_integrity(chain, signature(&package, envelope.as_ref(), &keys))
-        .with_others(&versions, id);
+    let page = package_page(
+        session.chrome,
+        &package,
+        &content,
+        &org,
+        &agent.profile.name,
+    )
+    .with_integrity(chain, signature(&package, envelope.as_ref(), &keys))
+    .with_others(&versions, id);
     Ok(html(StatusCode::OK, page.render()))
 }
 
 impl PackagePage {
     fn with_integrity(mut self, chain: package_store::ChainStatus, signature: String) -> Self {
         let chain = if chain.verified {
-            format!("verified: versions 1 to {} intact and linked", chain.versions_checked)
+            format!(
+                "verified: versions 1 to {} intact and linked",
+                chain.versions_checked
+            )
         } else {
             format!(
                 "BROKEN after version {}: {}",
@@ -400,7 +426,10 @@ fn signature(
                 let state = key.retired_at.map_or("active".to_owned(), |at| {
                     format!("retired {}", wording::rfc3339(at))
                 });
-                format!("verified: DSSE envelope signed by key {} ({state})", key.key_id)
+                format!(
+                    "verified: DSSE envelope signed by key {} ({state})",
+                    key.key_id
+                )
             } else {
                 "NOT VERIFIED: the signed statement names other content".to_owned()
             }
@@ -428,18 +457,36 @@ fn package_page(
     let facts = rows([
         ("Organization", org.to_owned()),
         ("Agent", format!("{} ({})", agent.name, agent.id)),
-        ("Declared systems", wording::listed(&agent.permitted_systems)),
-        ("Declared actions", wording::listed(&agent.permitted_actions)),
-        ("Declared data types", wording::listed(&agent.permitted_data_types)),
-        ("Actions per hour", wording::hourly_limit(agent.max_actions_per_hour)),
-        ("Registration", wording::registration(agent.discovered).to_owned()),
+        (
+            "Declared systems",
+            wording::listed(&agent.permitted_systems),
+        ),
+        (
+            "Declared actions",
+            wording::listed(&agent.permitted_actions),
+        ),
+        (
+            "Declared data types",
+            wording::listed(&agent.permitted_data_types),
+        ),
+        (
+            "Actions per hour",
+            wording::hourly_limit(agent.max_actions_per_hour),
+        ),
+        (
+            "Registration",
+            wording::registration(agent.discovered).to_owned(),
+        ),
         ("Version", package.version.to_string()),
         ("Package", package.id.to_string()),
         ("Generated at", wording::rfc3339(package.generated_at)),
         ("Generated by", format!("token {}", package.generated_by)),
         ("Content SHA-256", package.content_sha256.clone()),
         ("Previous SHA-256", previous),
-        ("Controls covered", content.control_mappings.controls_covered.join(", ")),
+        (
+            "Controls covered",
+            content.control_mappings.controls_covered.join(", "),
+        ),
     ]);
     let graph = &content.execution_graph;
     let period = match (graph.first_action, graph.last_action) {
@@ -464,7 +511,11 @@ fn package_page(
     let mut frameworks = vec![framework(String::new(), &content.control_mappings, None)];
     for (n, crosswalk) in content.crosswalks.iter().enumerate() {
         let title = format!("5.{} Crosswalk: {}", n + 1, crosswalk.mappings.framework);
-        frameworks.push(framework(title, &crosswalk.mappings, Some(crosswalk.framework_id.id())));
+        frameworks.push(framework(
+            title,
+            &crosswalk.mappings,
+            Some(crosswalk.framework_id.id()),
+        ));
     }
     PackagePage {
         chrome,
@@ -509,7 +560,14 @@ fn package_page(
             .vsq_responses
             .responses
             .iter()
-            .map(|r| (r.id.clone(), r.question.clone(), wording::answer(r.answer), r.evidence.clone()))
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.question.clone(),
+                    wording::answer(r.answer),
+                    r.evidence.clone(),
+                )
+            })
             .collect(),
         sub_processors: content
             .sub_processors
@@ -544,8 +602,14 @@ fn package_page(
             ("Detected", drift.detected.to_string()),
             ("Resolved", drift.resolved.to_string()),
             ("By severity", wording::listed(&severities)),
-            ("Mean time to resolve", wording::seconds(drift.mean_seconds_to_resolve)),
-            ("Longest time to resolve", wording::seconds(drift.max_seconds_to_resolve)),
+            (
+                "Mean time to resolve",
+                wording::seconds(drift.mean_seconds_to_resolve),
+            ),
+            (
+                "Longest time to resolve",
+                wording::seconds(drift.max_seconds_to_resolve),
+            ),
         ]),
         open_drift: drift.open.iter().map(wording::open_drift).collect(),
         log: content
@@ -586,7 +650,13 @@ fn framework(
             .map(|c| {
                 let status = wording::status(c.status);
                 let class = format!("status-{}", status.replace(' ', "-"));
-                (c.control.clone(), c.title.clone(), status, class, c.evidence.clone())
+                (
+                    c.control.clone(),
+                    c.title.clone(),
+                    status,
+                    class,
+                    c.evidence.clone(),
+                )
             })
             .collect(),
     }
@@ -649,8 +719,12 @@ pub async fn diff(
     let (package, other, agent) = session
         .tenant
         .transact(async |conn| {
-            let package = package_store::get(conn, id).await.or_404("compliance package")?;
-            let other = package_store::get(conn, against).await.or_404("compliance package")?;
+            let package = package_store::get(conn, id)
+                .await
+                .or_404("compliance package")?;
+            let other = package_store::get(conn, against)
+                .await
+                .or_404("compliance package")?;
             let agent = agent_store::get(conn, package.agent_id).await?;
             Ok((package, other, agent))
         })
@@ -666,7 +740,14 @@ pub async fn diff(
         (&package, &other)
     };
     let changes = compare(&generation::content(earlier)?, &generation::content(later)?);
-    let page = diff_page(session.chrome, &package, &agent.profile.name, earlier.version, later.version, changes);
+    let page = diff_page(
+        session.chrome,
+        &package,
+        &agent.profile.name,
+        earlier.version,
+        later.version,
+        changes,
+    );
     Ok(html(StatusCode::OK, page.render()))
 }
 
@@ -714,7 +795,13 @@ fn diff_page(
                 rows: changes
                     .answers
                     .into_iter()
-                    .map(|a| (format!("{} {}", a.section, a.id), shown(a.from), shown(a.to)))
+                    .map(|a| {
+                        (
+                            format!("{} {}", a.section, a.id),
+                            shown(a.from),
+                            shown(a.to),
+                        )
+                    })
                     .collect(),
             },
             TablePart {
@@ -732,7 +819,13 @@ fn diff_page(
                 rows: changes
                     .policies
                     .into_iter()
-                    .map(|p| (format!("{} ({})", p.display_name, p.identity), verdict(p.from), verdict(p.to)))
+                    .map(|p| {
+                        (
+                            format!("{} ({})", p.display_name, p.identity),
+                            verdict(p.from),
+                            verdict(p.to),
+                        )
+                    })
                     .collect(),
             },
         ],
@@ -747,22 +840,23 @@ fn diff_page(
 }
 
 /// A download: the API's answer for the same resource, as an attachment.
-async fn attachment(
-    req: &HttpRequest,
-    answer: impl Responder,
-    filename: String,
-) -> HttpResponse {
+async fn attachment(req: &HttpRequest, answer: impl Responder, filename: String) -> HttpResponse {
     let mut response = answer.respond_to(req).map_into_boxed_body();
     if response.status().is_success() {
         if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-            response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
         }
     }
     response
 }
 
 /// GET /ui/packages/{id}/pdf: the kept PDF, as the API serves it.
-pub async fn download_pdf(session: Session<Read>, id: Path<String>) -> Result<HttpResponse, UiError> {
+pub async fn download_pdf(
+    session: Session<Read>,
+    id: Path<String>,
+) -> Result<HttpResponse, UiError> {
     Ok(package_api::pdf(session.tenant, id).await?)
 }
 
@@ -808,9 +902,15 @@ mod tests {
     #[test]
     fn a_pager_links_only_to_pages_that_exist() {
         let first = Pager::new("/ui", 0, 50, 120);
-        assert_eq!((first.previous, first.next.as_deref()), (None, Some("/ui?offset=50")));
+        assert_eq!(
+            (first.previous, first.next.as_deref()),
+            (None, Some("/ui?offset=50"))
+        );
         let last = Pager::new("/ui", 100, 20, 120);
-        assert_eq!((last.previous.as_deref(), last.next), (Some("/ui?offset=50"), None));
+        assert_eq!(
+            (last.previous.as_deref(), last.next),
+            (Some("/ui?offset=50"), None)
+        );
         assert_eq!(last.shown, "101 to 120 of 120");
     }
 

@@ -108,7 +108,11 @@ pub async fn login_form(req: HttpRequest) -> Result<HttpResponse, UiError> {
     Ok(response)
 }
 
-fn login_page(csrf: &str, problem: Option<&str>, status: actix_web::http::StatusCode) -> HttpResponse {
+fn login_page(
+    csrf: &str,
+    problem: Option<&str>,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
     let page = LoginPage {
         chrome: Chrome {
             signed_in: None,
@@ -157,7 +161,10 @@ pub async fn login(req: HttpRequest, form: web::Form<SignIn>) -> Result<HttpResp
 }
 
 /// POST /ui/logout: forgets the token (the form's CSRF token must be the session's).
-pub async fn logout(session: Session<Read>, form: web::Form<Csrf>) -> Result<HttpResponse, UiError> {
+pub async fn logout(
+    session: Session<Read>,
+    form: web::Form<Csrf>,
+) -> Result<HttpResponse, UiError> {
     session.check(&form)?;
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/ui/login"))
@@ -187,7 +194,9 @@ fn fresh_token() -> Result<String, UiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| {
         tracing::error!(%error, "no randomness for a CSRF token");
-        UiError::Page(ApiError::unavailable("the server cannot sign anyone in now"))
+        UiError::Page(ApiError::unavailable(
+            "the server cannot sign anyone in now",
+        ))
     })?;
     Ok(hex::encode(bytes))
 }
@@ -195,8 +204,7 @@ fn fresh_token() -> Result<String, UiError> {
 /// Compares two tokens in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
