@@ -21,5 +21,6 @@ mod proxy;
 mod statement_timeout;
 mod tokens;
 mod traces;
+mod ui;
 mod unavailable;
 mod v1_permissions;
