@@ -183,6 +183,7 @@ fn banner(demo: &demo::Demo, listen: SocketAddr) {
         demo.attestation.display()
     );
     println!();
+    println!("Open {base}/ui and sign in with the token below: the auditor's pages.");
     println!("Try it (admin token for org \"demo\"):");
     println!("  export TOKEN={} BASE={base}", demo.token);
     println!(
