@@ -49,6 +49,14 @@ struct Cli {
         global = true
     )]
     listen: SocketAddr,
+    /// The bearer token `GET /metrics` asks for; without one, it answers loopback clients only.
+    #[arg(
+        long,
+        env = "COMPLIANCE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -120,6 +128,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match command {
         Command::Serve => {
             let state = state(store, key_sealing_key()?).await?;
+            protect_metrics(&state, cli.metrics_token.clone());
             serve(&cli.data_dir, cli.listen, state, database.url()).await?;
         }
         Command::Migrate => eprintln!("migrations applied"),
@@ -127,6 +136,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             // The first start's admin token comes first, so `var/admin-token` exists either way.
             database::first_admin_token(&store, &cli.data_dir).await?;
             let state = state(store, key_sealing_key()?).await?;
+            protect_metrics(&state, cli.metrics_token.clone());
             let demo = demo::run(&state, &cli.data_dir).await?;
             banner(&demo, cli.listen);
             serve(&cli.data_dir, cli.listen, state, database.url()).await?;
@@ -239,6 +249,13 @@ async fn state(store: Store, key_sealing_key: [u8; 32]) -> Result<web::Data<AppS
     Ok(AppState::new(store, page_key, key_sealing_key))
 }
 
+/// Asks `GET /metrics` for the operator's token, if one was given (an empty one is none).
+fn protect_metrics(state: &AppState, token: Option<String>) {
+    if let Some(token) = token.filter(|t| !t.is_empty()) {
+        state.metrics.protect(token);
+    }
+}
+
 /// Serves on `listen`; `owner_url` is the database URL the store was opened with, for the
 /// revocation listener's own connection.
 async fn serve(
@@ -255,6 +272,7 @@ async fn serve(
             .wrap(error_shape())
             .wrap(from_fn(refuse_nul_in_query))
             .wrap(from_fn(catch_panics))
+            .wrap(from_fn(compliance_http::metrics::record))
             .wrap(TracingLogger::default())
             .configure(configure(state.clone()))
     })

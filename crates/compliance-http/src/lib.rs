@@ -11,6 +11,7 @@ pub mod auth;
 mod error;
 pub mod idempotent;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod paging;
 pub mod permission;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub renders: tokio::sync::Semaphore,
     /// Seals and opens the orgs' signing keys, under the key kept outside the database.
     pub key_seal: compliance_store::signing::KeySeal,
+    /// What `GET /metrics` reports.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             page_tokens: paging::PageTokens::new(page_key),
             renders: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
             key_seal: compliance_store::signing::KeySeal::new(&key_sealing_key),
+            metrics: metrics::Metrics::new(),
         })
     }
 }

@@ -29,6 +29,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(web::PayloadConfig::new(MAX_BODY))
             .service(resource!("/healthz", get => healthz))
             .service(resource!("/readyz", get => readyz))
+            .service(resource!("/metrics", get => crate::metrics::expose))
             .service(resource!("/openapi.json", get => openapi::document))
             .service(resource!("/docs", get => openapi::to_page))
             .service(openapi::page())

@@ -19,7 +19,7 @@ pub mod testing;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use store::{
-    IDLE_IN_TRANSACTION_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT, Store, TENANT_ROLE,
+    IDLE_IN_TRANSACTION_TIMEOUT, MIGRATIONS, PoolUse, STATEMENT_TIMEOUT, Store, TENANT_ROLE,
     ensure_database, migrate,
 };
 pub use tenant::TenantConn;

@@ -1,5 +1,6 @@
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::{Connection, ConnectionError, ConnectionResult, RunQueryDsl as _};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -47,6 +48,30 @@ pub struct Store {
     owner_config: Arc<tokio_postgres::Config>,
     /// The tenant role's connection settings, once its password is set.
     tenant_login: Arc<OnceCell<tokio_postgres::Config>>,
+    /// How long callers have waited for a tenant connection, for the operator's metrics.
+    waits: Arc<Waits>,
+}
+
+/// Waits for a pooled connection: how many, and their total in microseconds.
+#[derive(Debug, Default)]
+struct Waits {
+    count: AtomicU64,
+    micros: AtomicU64,
+}
+
+/// The tenant pool as the metrics report it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolUse {
+    pub max_size: usize,
+    /// Connections open, idle or lent.
+    pub size: usize,
+    /// Open and idle.
+    pub available: usize,
+    /// Callers waiting for one now.
+    pub waiting: usize,
+    /// Connections handed out since the start, and the total time callers waited for them.
+    pub checkouts: u64,
+    pub wait_seconds: f64,
 }
 
 impl std::fmt::Debug for Store {
@@ -79,6 +104,7 @@ impl Store {
             owner,
             tenant,
             owner_config: Arc::new(owner_config),
+            waits: Arc::default(),
             tenant_login,
         })
     }
@@ -94,7 +120,27 @@ impl Store {
     /// A transaction bound to `org`, in a session logged in as the tenant role.
     pub async fn tenant(&self, org: Uuid) -> StoreResult<TenantConn> {
         self.ensure_tenant_login().await?;
-        TenantConn::begin(self.tenant.get().await?, org).await
+        let asked = Instant::now();
+        let conn = self.tenant.get().await?;
+        let waited = u64::try_from(asked.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.waits.count.fetch_add(1, Ordering::Relaxed);
+        self.waits.micros.fetch_add(waited, Ordering::Relaxed);
+        TenantConn::begin(conn, org).await
+    }
+
+    /// The tenant pool's use now, and its waits so far.
+    pub fn pool_use(&self) -> PoolUse {
+        let status = self.tenant.status();
+        #[allow(clippy::cast_precision_loss)] // microseconds of waiting, far below 2^52
+        let wait_seconds = self.waits.micros.load(Ordering::Relaxed) as f64 / 1e6;
+        PoolUse {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+            checkouts: self.waits.count.load(Ordering::Relaxed),
+            wait_seconds,
+        }
     }
 
     /// Runs `work` in one transaction bound to `org`: committed when it succeeds, rolled back

@@ -176,14 +176,19 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let event = body.event(uuid("uuid", &asset)?)?;
     let org = tenant.org();
-    tenant
+    let mut appended = 0;
+    let answer = tenant
         .write(&body, async |conn| {
             // The asset must be the caller's: another org's is as missing as an unknown one.
             assets::get(conn, event.asset_id).await.or_404("asset")?;
-            let appended = events::append(conn, &event).await?;
-            Written::ok(&EventView::of(org, &appended))
+            let stored = events::append(conn, &event).await?;
+            appended = 1;
+            Written::ok(&EventView::of(org, &stored))
         })
-        .await
+        .await?;
+    let source = crate::metrics::Source::ArchivistEvents;
+    tenant.state().metrics.entries(source, appended);
+    Ok(answer)
 }
 
 /// One event of an asset.

@@ -296,6 +296,7 @@ pub async fn generate(
         })
         .await?;
     // As the API does: the PDF kept and the statement signed before the package is shown.
+    tenant.state().metrics.package_generated();
     package_api::attest(tenant.state(), &package).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/ui/packages/{}", package.id)))
@@ -842,12 +843,13 @@ fn diff_page(
 /// A download: the API's answer for the same resource, as an attachment.
 async fn attachment(req: &HttpRequest, answer: impl Responder, filename: String) -> HttpResponse {
     let mut response = answer.respond_to(req).map_into_boxed_body();
-    if response.status().is_success() {
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, value);
-        }
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""));
+    if response.status().is_success()
+        && let Ok(value) = disposition
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
     }
     response
 }

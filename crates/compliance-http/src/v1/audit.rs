@@ -17,6 +17,7 @@ use validator::Validate;
 
 use super::{TrailQuery, known_agent};
 use crate::idempotent::Written;
+use crate::metrics::Source;
 use crate::paging::Window;
 use crate::permission::{Read, Record};
 use crate::request::{Body, RequestBody, time, validated, whole};
@@ -197,13 +198,18 @@ pub struct EntryList {
     responses((status = 201, description = "Appended", body = EntryView)))]
 pub async fn append(tenant: Tenant<Record>, body: Body<EntryRequest>) -> ApiResult<HttpResponse> {
     let event = NewEvent::from(body.entry("")?);
-    tenant
+    // Counted once committed, and not for a replayed answer (its closure does not run).
+    let mut appended = 0;
+    let answer = tenant
         .write(&body, async |conn| {
             agents::get(conn, event.asset_id).await.or_404("agent")?;
             let stored = events::append(conn, &event).await?;
+            appended = 1;
             Written::created(&EntryView::from(&stored))
         })
-        .await
+        .await?;
+    tenant.state().metrics.entries(Source::Audit, appended);
+    Ok(answer)
 }
 
 /// Appends up to 10,000 entries in one transaction, all or nothing.
@@ -221,15 +227,19 @@ pub async fn append_batch(
         .collect::<ApiResult<Vec<_>>>()?
         .into();
     let agents_named: BTreeSet<Uuid> = events.iter().map(|e| e.asset_id).collect();
-    tenant
+    let mut counted = 0;
+    let answer = tenant
         .write(&body, async |conn| {
             for agent in &agents_named {
                 agents::get(conn, *agent).await.or_404("agent")?;
             }
             let appended = events::append_many(conn, std::sync::Arc::clone(&events)).await?;
+            counted = appended;
             Written::created(&Appended { appended })
         })
-        .await
+        .await?;
+    tenant.state().metrics.entries(Source::Batch, counted);
+    Ok(answer)
 }
 
 /// The trail, newest first.

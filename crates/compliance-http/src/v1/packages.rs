@@ -178,6 +178,7 @@ pub async fn create(
         .await?;
     // Signed before the generation is answered (a replayed answer finds it signed already).
     if let Some(package) = generated {
+        tenant.state().metrics.package_generated();
         attest(tenant.state(), &package).await?;
     }
     Ok(answer)
@@ -425,9 +426,12 @@ async fn render(state: &AppState, org_name: &str, package: PackageRecord) -> Api
         .acquire()
         .await
         .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
-    web::block(move || render_pdf(&org_name, &package))
+    let started = std::time::Instant::now();
+    let pdf = web::block(move || render_pdf(&org_name, &package))
         .await
-        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
+    state.metrics.rendered(started);
+    pdf
 }
 
 /// The package's PDF, as the auditor downloads it (and the demo writes it).

@@ -337,12 +337,20 @@ pub async fn export(tenant: Tenant<Record>, body: Body<Export>) -> ApiResult<Htt
                 tally.add(traces::map(span, keep));
             }
             let entries = std::mem::take(&mut tally.entries);
-            for reason in recorded::record(conn, entries).await?.refused {
+            let offered = entries.len();
+            let refused = recorded::record(conn, entries).await?.refused;
+            let stored = offered - refused.len();
+            for reason in refused {
                 tally.reject(reason);
             }
-            Ok(tally)
+            Ok((tally, stored))
         })
         .await?;
+    let (tally, stored) = tally;
+    tenant
+        .state()
+        .metrics
+        .entries(crate::metrics::Source::Traces, stored);
     let response = ExportTraceServiceResponse {
         partial_success: tally.partial_success(),
     };

@@ -12,6 +12,7 @@ mod fresh;
 mod idempotency;
 mod limits;
 mod log;
+mod metrics;
 mod openapi;
 mod oscal;
 mod packages;

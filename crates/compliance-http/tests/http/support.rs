@@ -186,6 +186,7 @@ pub fn serve_state(state: web::Data<AppState>) -> String {
             .wrap(error_shape())
             .wrap(from_fn(refuse_nul_in_query))
             .wrap(from_fn(catch_panics))
+            .wrap(from_fn(compliance_http::metrics::record))
             .configure(configure(state.clone()))
             .route(PANIC_ROUTE, web::post().to(panic_in_transaction))
     })
