@@ -71,31 +71,11 @@ pub(crate) fn window_start(
 }
 
 impl Plan {
-    /// Whether this plan's slice holds all of `other`'s, so a store fetching this one need not
-    /// fetch that one (every event of a pair's two types holds the newest of either, and the
-    /// answered pairs of the same types).
-    pub fn covers(&self, other: &Plan) -> bool {
-        let Self::Pairs { opening, closing } = self else {
-            return self == other || *other == Self::AttributesOnly;
-        };
-        let named = |t: &String| t == opening || t == closing;
-        match other {
-            Self::Newest { display_type } => named(display_type),
-            Self::Pairs {
-                opening: o,
-                closing: c,
-            }
-            | Self::ClosedWithin {
-                opening: o,
-                closing: c,
-                ..
-            } => named(o) && named(c),
-            Self::AttributesOnly => true,
-        }
-    }
-
     /// The plans a store must fetch for `plans`: each once, in the order first given, without
-    /// those another one [covers](Plan::covers). Linear: a check may name a thousand plans.
+    /// those whose slice another one's holds. A Pairs plan holds every event of its two types
+    /// before `at`, so it holds the newest of either (a Newest plan of one of them), the
+    /// answered pairs of the same two types (a ClosedWithin plan), and the same Pairs plan
+    /// with its types the other way round. Linear: a check may name a thousand plans.
     pub fn fetches(plans: impl IntoIterator<Item = Plan>) -> Vec<Plan> {
         let plans: Vec<Plan> = plans.into_iter().collect();
         // The two types of every Pairs plan, either way round, and each type they name.
@@ -116,8 +96,10 @@ impl Plan {
                 Self::Newest { display_type } => !paired.contains(display_type.as_str()),
                 // Kept once, whichever way round its types are given.
                 Self::Pairs { opening, closing } => {
-                    fetched_pairs.insert((opening, closing))
-                        && !fetched_pairs.contains(&(closing.as_str(), opening.as_str()))
+                    let reversed = (closing.as_str(), opening.as_str());
+                    let first = !fetched_pairs.contains(&reversed);
+                    fetched_pairs.insert((opening, closing));
+                    first
                 }
                 Self::ClosedWithin {
                     opening, closing, ..

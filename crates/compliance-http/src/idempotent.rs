@@ -154,6 +154,12 @@ fn key(req: &HttpRequest) -> ApiResult<Option<String>> {
     })
 }
 
+/// Whether `response` replays an earlier write's answer: the work this request ran (if any)
+/// was rolled back, so nothing it did may be counted or acted on.
+pub fn is_replay(response: &HttpResponse) -> bool {
+    response.headers().contains_key(REPLAYED)
+}
+
 fn replay(first: &Outcome, request_sha256: &str) -> ApiResult<HttpResponse> {
     if first.request_sha256 != request_sha256 {
         return Err(ApiError::new(

@@ -52,6 +52,9 @@ pub struct AppState {
     pub key_seal: compliance_store::signing::KeySeal,
     /// What `GET /metrics` reports.
     pub metrics: metrics::Metrics,
+    /// Makes the pages' CSRF tokens from their sessions (derived from the key every server
+    /// shares, so any server accepts a form another served).
+    pub csrf: ui::CsrfKey,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             store,
             tokens,
             page_tokens: paging::PageTokens::new(page_key),
+            csrf: ui::CsrfKey::derive(&page_key),
             renders: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
             key_seal: compliance_store::signing::KeySeal::new(&key_sealing_key),
             metrics: metrics::Metrics::new(),

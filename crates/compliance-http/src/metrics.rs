@@ -8,14 +8,16 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus::{
     Counter, Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     Opts, Registry, TextEncoder,
 };
+
+use subtle::ConstantTimeEq;
 
 use crate::{ApiError, AppState};
 
@@ -54,6 +56,8 @@ pub struct Metrics {
     waited: Counter,
     /// The bearer token `/metrics` asks for, if the operator set one.
     token: OnceLock<String>,
+    /// Held while the pool's counters catch up to the store's, so two scrapes add once.
+    catching_up: std::sync::Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -157,6 +161,7 @@ impl Metrics {
             entries,
             pool,
             token: OnceLock::new(),
+            catching_up: std::sync::Mutex::new(()),
         }
     }
 
@@ -180,7 +185,8 @@ impl Metrics {
         self.renders.observe(started.elapsed().as_secs_f64());
     }
 
-    fn answered(&self, route: &str, method: &str, status: StatusCode, started: Instant) {
+    fn answered(&self, route: &str, method: &Method, status: StatusCode, started: Instant) {
+        let method = method_label(method);
         let code = status.as_str();
         self.requests
             .with_label_values(&[route, method, code])
@@ -204,12 +210,19 @@ impl Metrics {
         {
             gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
         }
-        // The store counts; the counters catch up to it.
-        self.checkouts
-            .inc_by(pool.checkouts.saturating_sub(self.checkouts.get()));
-        let behind = pool.wait_seconds - self.waited.get();
-        if behind > 0.0 {
-            self.waited.inc_by(behind);
+        // The store counts; the counters catch up to it, one scrape at a time (a poisoned lock
+        // only means a scrape panicked: the counters are still whole).
+        {
+            let _one = self
+                .catching_up
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.checkouts
+                .inc_by(pool.checkouts.saturating_sub(self.checkouts.get()));
+            let behind = pool.wait_seconds - self.waited.get();
+            if behind > 0.0 {
+                self.waited.inc_by(behind);
+            }
         }
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
@@ -232,7 +245,7 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     let response = next.call(req).await?;
     if let Some(state) = state {
         let route = response.request().match_pattern();
@@ -244,14 +257,39 @@ pub async fn record(
     Ok(response)
 }
 
+/// A method as a label: the standard ones by name, any other as `other`, so a client sending
+/// invented methods cannot add series without end.
+fn method_label(method: &Method) -> &'static str {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ]
+    .into_iter()
+    .zip(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+    .find_map(|(known, label)| (known == method).then_some(label))
+    .unwrap_or("other")
+}
+
 /// GET /metrics.
 pub async fn expose(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let allowed = match state.metrics.token.get() {
-        Some(token) => crate::auth::bearer(&req).is_ok_and(|given| same(&given, token)),
-        None => req.peer_addr().is_some_and(|peer| peer.ip().is_loopback()),
+        Some(token) => crate::auth::bearer(&req)
+            .is_ok_and(|given| bool::from(given.as_bytes().ct_eq(token.as_bytes()))),
+        // A request a proxy forwarded is someone else's, whatever address it came from.
+        None => {
+            let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+                .iter()
+                .any(|name| req.headers().contains_key(*name));
+            !forwarded && req.peer_addr().is_some_and(|peer| peer.ip().is_loopback())
+        }
     };
     if !allowed {
         // Told apart from a missing route only by the operator who set the token.
@@ -267,13 +305,4 @@ pub async fn expose(
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
         .body(text))
-}
-
-/// Compares two tokens in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }

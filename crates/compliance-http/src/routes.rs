@@ -167,7 +167,15 @@ fn reshape<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
         .map(ToString::to_string)
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
     let (request, _) = response.into_parts();
-    let reshaped = ServiceResponse::new(request, error_response(status, &message));
+    // Under /ui an error is a page, whichever layer answered it (a wrong method, say).
+    let body = if request.path().starts_with("/ui") {
+        actix_web::ResponseError::error_response(&crate::ui::UiError::Page(ApiError::new(
+            status, message,
+        )))
+    } else {
+        error_response(status, &message)
+    };
+    let reshaped = ServiceResponse::new(request, body);
     Ok(ErrorHandlerResponse::Response(
         reshaped.map_into_right_body(),
     ))

@@ -186,8 +186,10 @@ pub async fn create(
             Written::ok(&EventView::of(org, &stored))
         })
         .await?;
-    let source = crate::metrics::Source::ArchivistEvents;
-    tenant.state().metrics.entries(source, appended);
+    if !crate::idempotent::is_replay(&answer) {
+        let source = crate::metrics::Source::ArchivistEvents;
+        tenant.state().metrics.entries(source, appended);
+    }
     Ok(answer)
 }
 

@@ -13,7 +13,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 
 pub use error::UiError;
-pub use session::{CSRF_COOKIE, SESSION_COOKIE};
+pub use session::{CSRF_COOKIE, CsrfKey, SESSION_COOKIE};
 
 /// What the frame of every page shows: who is signed in, and the token its forms carry.
 #[derive(Debug, Default)]
@@ -46,26 +46,37 @@ pub fn routes() -> actix_web::Scope {
             )))
             .into()
         }))
-        .route("", web::get().to(agents))
-        .route("/", web::get().to(agents))
-        .route("/style.css", web::get().to(style))
-        .route("/login", web::get().to(session::login_form))
-        .route("/login", web::post().to(session::login))
-        .route("/logout", web::post().to(session::logout))
-        .route("/agents/{id}", web::get().to(agent))
-        .route("/agents/{id}/generate", web::post().to(generate))
-        .route("/packages/{id}", web::get().to(package))
-        .route("/packages/{id}/diff", web::get().to(diff))
-        .route("/packages/{id}/pdf", web::get().to(download_pdf))
-        .route("/packages/{id}/json", web::get().to(download_json))
-        .route("/packages/{id}/oscal", web::get().to(download_oscal))
-        .route(
-            "/packages/{id}/attestation",
-            web::get().to(download_attestation),
+        .service(page("").route(web::get().to(agents)))
+        .service(page("/").route(web::get().to(agents)))
+        .service(page("/style.css").route(web::get().to(style)))
+        .service(
+            page("/login")
+                .route(web::get().to(session::login_form))
+                .route(web::post().to(session::login)),
         )
+        .service(page("/logout").route(web::post().to(session::logout)))
+        .service(page("/agents/{id}").route(web::get().to(agent)))
+        .service(page("/agents/{id}/generate").route(web::post().to(generate)))
+        .service(page("/packages/{id}").route(web::get().to(package)))
+        .service(page("/packages/{id}/diff").route(web::get().to(diff)))
+        .service(page("/packages/{id}/pdf").route(web::get().to(download_pdf)))
+        .service(page("/packages/{id}/json").route(web::get().to(download_json)))
+        .service(page("/packages/{id}/oscal").route(web::get().to(download_oscal)))
+        .service(page("/packages/{id}/attestation").route(web::get().to(download_attestation)))
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(UiError::Page(crate::ApiError::not_found("page")))
         }))
+}
+
+/// A page's resource: a method it does not serve is a 405 page.
+fn page(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|req: actix_web::HttpRequest| async move {
+        let message = format!("{} is not allowed on {}", req.method(), req.path());
+        Err::<HttpResponse, _>(UiError::Page(crate::ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            message,
+        )))
+    }))
 }
 
 /// The pages' stylesheet (the Content-Security-Policy allows no inline style).

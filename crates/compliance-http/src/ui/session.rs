@@ -1,6 +1,8 @@
-//! Signing in to the pages: the API token is kept in an `HttpOnly`, `SameSite=Strict` cookie,
-//! and every form that changes state carries a CSRF token that must match a second cookie
-//! (double submit; a cross-site form can send neither cookie, and cannot read the token).
+//! Signing in to the pages: the API token is kept in an `HttpOnly`, `SameSite=Strict` cookie.
+//! Every form a signed-in page shows carries a CSRF token that is an HMAC of that session's
+//! token under a key only the servers hold, so a form made elsewhere cannot carry it (even from
+//! a sibling subdomain that can set cookies). The sign-in form, before any session exists,
+//! carries a random token that must match a cookie (double submit).
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::{Chrome, html};
-use crate::permission::{Permission, Read};
+use crate::permission::Permission;
 use crate::{ApiError, AppState, Tenant, auth, idempotent};
 
 pub const SESSION_COOKIE: &str = "compliance_session";
@@ -42,15 +44,15 @@ impl<P: Permission> FromRequest for Session<P> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-        let csrf = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
         let write = idempotent::Request::of(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 UiError::Page(ApiError::unavailable("the server is not configured"))
             })?;
-            let (Some(secret), Some(csrf)) = (secret, csrf) else {
+            let Some(secret) = secret.filter(|s| !s.is_empty()) else {
                 return Err(UiError::SignIn);
             };
+            let csrf = state.csrf.token(&secret);
             let tenant = Tenant::<P>::authorize(state, &secret, write).await?;
             let chrome = Chrome {
                 signed_in: Some(format!("signed in as {}", tenant.role())),
@@ -68,14 +70,50 @@ impl<P: Permission> FromRequest for Session<P> {
 impl<P> Session<P> {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check(&self, form: &Csrf) -> Result<(), UiError> {
-        if same(&form.csrf, &self.chrome.csrf) {
-            Ok(())
-        } else {
-            Err(UiError::Page(ApiError::forbidden(
-                "this form did not come from this site's page; reload it and try again",
-            )))
-        }
+        check(&form.csrf, &self.chrome.csrf)
     }
+}
+
+fn check(given: &str, expected: &str) -> Result<(), UiError> {
+    if same(given, expected) {
+        Ok(())
+    } else {
+        Err(UiError::Page(ApiError::forbidden(
+            "this form did not come from this site's page; reload it and try again",
+        )))
+    }
+}
+
+/// The key a session's CSRF token is the HMAC-SHA-256 under.
+pub struct CsrfKey([u8; 32]);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.write_str("CsrfKey")
+    }
+}
+
+impl CsrfKey {
+    /// A key of its own from the servers' shared key: HMAC(shared, label), so the CSRF tokens
+    /// and what else that key protects never share a key.
+    pub fn derive(shared: &[u8; 32]) -> Self {
+        Self(hmac(shared, b"compliance ui csrf key v1"))
+    }
+
+    /// The CSRF token of the session whose token is `session`, hex.
+    pub fn token(&self, session: &str) -> String {
+        hex::encode(hmac(&self.0, session.as_bytes()))
+    }
+}
+
+fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::Mac;
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|error| unreachable!("HMAC takes any key length: {error}"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The CSRF field every state-changing form carries.
@@ -155,26 +193,35 @@ pub async fn login(req: HttpRequest, form: web::Form<SignIn>) -> Result<HttpResp
         .insert_header((header::LOCATION, "/ui"))
         .finish();
     let _ = response.add_cookie(&cookie(&req, SESSION_COOKIE, token.to_owned()));
-    // A new CSRF token for the session, so one seen before signing in is worth nothing after.
-    let _ = response.add_cookie(&cookie(&req, CSRF_COOKIE, fresh_token()?));
+    // The session's forms carry its own token from now on; the sign-in one is done with.
+    let _ = response.add_cookie(&removal(CSRF_COOKIE));
     Ok(response)
 }
 
-/// POST /ui/logout: forgets the token (the form's CSRF token must be the session's).
-pub async fn logout(
-    session: Session<Read>,
-    form: web::Form<Csrf>,
-) -> Result<HttpResponse, UiError> {
-    session.check(&form)?;
+/// POST /ui/logout: forgets the token. The form's CSRF token must be the session's; the token
+/// itself need not authenticate any more (a revoked one's cookie is removed all the same).
+pub async fn logout(req: HttpRequest, form: web::Form<Csrf>) -> Result<HttpResponse, UiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| UiError::Page(ApiError::unavailable("the server is not configured")))?;
+    if let Some(session) = req.cookie(SESSION_COOKIE) {
+        check(&form.csrf, &state.csrf.token(session.value()))?;
+    }
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/ui/login"))
         .finish();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
-        let mut gone = Cookie::build(name, "").path("/ui").finish();
-        gone.make_removal();
-        let _ = response.add_cookie(&gone);
+        let _ = response.add_cookie(&removal(name));
     }
     Ok(response)
+}
+
+/// A cookie that removes `name` under `/ui`.
+fn removal(name: &'static str) -> Cookie<'static> {
+    let mut gone = Cookie::build(name, "").path("/ui").finish();
+    gone.make_removal();
+    gone
 }
 
 /// A cookie only this server's pages send back: `HttpOnly`, `SameSite=Strict`, under `/ui`,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{ByAgent, known_agent};
-use crate::idempotent::Written;
+use crate::idempotent::{Written, is_replay};
 use crate::permission::{GeneratePackages, Read};
 use crate::request::{Body, RequestBody, uuid};
 use crate::{ApiError, ApiResult, AppState, OrNotFound, Tenant};
@@ -176,8 +176,9 @@ pub async fn create(
             written
         })
         .await?;
-    // Signed before the generation is answered (a replayed answer finds it signed already).
-    if let Some(package) = generated {
+    // Signed before the generation is answered (a replayed answer finds it signed already; a
+    // request that lost a race for its key generated nothing that stands).
+    if let Some(package) = generated.filter(|_| !is_replay(&answer)) {
         tenant.state().metrics.package_generated();
         attest(tenant.state(), &package).await?;
     }
@@ -429,9 +430,9 @@ async fn render(state: &AppState, org_name: &str, package: PackageRecord) -> Api
     let started = std::time::Instant::now();
     let pdf = web::block(move || render_pdf(&org_name, &package))
         .await
-        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
+        .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))??;
     state.metrics.rendered(started);
-    pdf
+    Ok(pdf)
 }
 
 /// The package's PDF, as the auditor downloads it (and the demo writes it).

@@ -337,13 +337,11 @@ pub async fn export(tenant: Tenant<Record>, body: Body<Export>) -> ApiResult<Htt
                 tally.add(traces::map(span, keep));
             }
             let entries = std::mem::take(&mut tally.entries);
-            let offered = entries.len();
-            let refused = recorded::record(conn, entries).await?.refused;
-            let stored = offered - refused.len();
-            for reason in refused {
+            let recorded = recorded::record(conn, entries).await?;
+            for reason in recorded.refused {
                 tally.reject(reason);
             }
-            Ok((tally, stored))
+            Ok((tally, recorded.entries))
         })
         .await?;
     let (tally, stored) = tally;

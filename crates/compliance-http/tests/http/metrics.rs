@@ -66,7 +66,13 @@ async fn metrics_count_requests_entries_packages_and_errors() {
         200
     );
 
+    // Invented methods share one label: a client cannot add series without end.
+    for method in ["FOO1", "FOO2"] {
+        server.raw(method, "/v1/agents", &[], Vec::new()).await;
+    }
     let text = metrics(&server).await;
+    assert!(!text.contains("FOO"), "{text}");
+    assert!(text.contains(r#"method="other""#), "{text}");
     assert_eq!(
         sample(
             &text,

@@ -85,12 +85,18 @@ async fn signed_in(server: &Server, token: &str) -> (String, String) {
     )
     .await;
     assert_eq!(answer.status, 303, "{answer:?}");
-    let session = cookie(&answer, SESSION).unwrap();
-    let csrf = cookie(&answer, CSRF).unwrap();
-    (
-        format!("{SESSION}={session}; {CSRF}={csrf}"),
-        csrf.to_owned(),
-    )
+    let cookies = format!("{SESSION}={}", cookie(&answer, SESSION).unwrap());
+    let agents = page(server, "GET", "/ui", &cookies, "").await;
+    (cookies, form_token(&agents.body))
+}
+
+/// The CSRF token a page's forms carry.
+fn form_token(body: &str) -> String {
+    let field = body
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("a form with a CSRF token: {body}"));
+    field.split('"').next().unwrap().to_owned()
 }
 
 const SESSION: &str = "compliance_session";
@@ -184,17 +190,22 @@ async fn signing_in_keeps_the_token_in_a_strict_http_only_cookie() {
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
         assert!(session.contains(attribute), "{session} has {attribute}");
     }
-    let fresh = cookie(&answer, CSRF).unwrap();
-    assert_ne!(
-        fresh, csrf,
-        "signing in gives the session a CSRF token of its own"
-    );
-
+    // The sign-in token is done with; the session's forms carry a token of the session's own.
+    assert_eq!(cookie(&answer, CSRF), Some(""), "{:?}", answer.cookies);
     let (cookies, csrf) = signed_in(&server, server.admin()).await;
+    assert_ne!(csrf, form_token(&form.body));
+    let (_, other) = signed_in(&server, &server.acme[&Role::Auditor]).await;
+    assert_ne!(csrf, other, "each session's token is its own");
     let agents = page(&server, "GET", "/ui", &cookies, "").await;
     assert_eq!(agents.status, 200);
     assert!(agents.body.contains("signed in as admin"));
     // Signing out needs the session's token too, and forgets both cookies.
+    let wrong_method = page(&server, "GET", "/ui/logout", &cookies, "").await;
+    assert_eq!(wrong_method.status, 405);
+    assert!(
+        wrong_method.content_type.starts_with("text/html"),
+        "{wrong_method:?}"
+    );
     let kept = page(&server, "POST", "/ui/logout", &cookies, "csrf=nope").await;
     assert_eq!(kept.status, 403);
     let out = page(
