@@ -3,7 +3,7 @@
 use actix_web::web::{Json, Path, Query};
 use compliance_core::package::{PackageDiff, diff};
 use compliance_store::generation;
-use compliance_store::packages;
+use compliance_store::packages::{self, PackageRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -11,6 +11,8 @@ use super::Against;
 use super::packages::PackageHeader;
 use crate::permission::Read;
 use crate::request::uuid;
+use uuid::Uuid;
+
 use crate::{ApiError, ApiResult, OrNotFound, Tenant};
 
 /// The two packages and the changes from `against` to `package`.
@@ -35,10 +37,32 @@ pub async fn read(
     query: Query<Against>,
 ) -> ApiResult<Json<DiffView>> {
     let id = uuid("package_id", &id)?;
+    let compared = compare(&tenant, id, query.against).await?;
+    Ok(Json(DiffView {
+        package: PackageHeader::from(&compared.package),
+        against: PackageHeader::from(&compared.against),
+        changes: compared.changes,
+    }))
+}
+
+/// Two packages of one agent and what changed between them.
+#[derive(Debug)]
+pub struct Compared {
+    pub package: PackageRecord,
+    pub against: PackageRecord,
+    /// From the earlier of the two to the later, whichever way round they were asked for.
+    pub changes: PackageDiff,
+    pub earlier: i32,
+    pub later: i32,
+}
+
+/// Compares package `id` with `against`: 404 for a package the caller's org does not have, 422
+/// for two packages of different agents (the API's and the page's one rule).
+pub async fn compare(tenant: &Tenant<Read>, id: Uuid, against: Uuid) -> ApiResult<Compared> {
     let (package, against) = tenant
         .transact(async |conn| {
             let package = packages::get(conn, id).await.or_404("compliance package")?;
-            let against = packages::get(conn, query.against)
+            let against = packages::get(conn, against)
                 .await
                 .or_404("compliance package")?;
             Ok((package, against))
@@ -55,9 +79,12 @@ pub async fn read(
         (&package, &against)
     };
     let changes = diff(&generation::content(earlier)?, &generation::content(later)?);
-    Ok(Json(DiffView {
-        package: PackageHeader::from(&package),
-        against: PackageHeader::from(&against),
+    let (earlier, later) = (earlier.version, later.version);
+    Ok(Compared {
+        package,
+        against,
         changes,
-    }))
+        earlier,
+        later,
+    })
 }
