@@ -8,8 +8,8 @@ use genpdf::{Document, Element as _};
 use crate::fonts::Coverage;
 use crate::table::{Table, heading, text};
 use crate::wording::{
-    answer, direction, hourly_limit, listed, log_rows, open_drift, registration, rfc3339, seconds,
-    status, verdict,
+    answer, direction, drift_rows, graph_rows, hourly_limit, listed, log_rows, open_drift,
+    registration, rfc3339, status, verdict,
 };
 use crate::{PackageDocument, PdfError, diagram};
 
@@ -76,24 +76,8 @@ pub(crate) fn execution_graph(
     doc.push(PageBreak::new());
     doc.push(heading(p, "1. Execution graph"));
     let graph = &content.execution_graph;
-    let period = match (graph.first_action, graph.last_action) {
-        (Some(first), Some(last)) => format!("{} to {}", rfc3339(first), rfc3339(last)),
-        _ => "no actions".to_owned(),
-    };
-    let counts = |map: &std::collections::BTreeMap<String, i64>| {
-        map.iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut summary = Table::new(p, &[4, 6]);
-    for (name, value) in [
-        ("Total actions", graph.total_actions.to_string()),
-        ("Period", period),
-        ("Connectors used", graph.connectors_used.join(", ")),
-        ("Policy verdicts", counts(&graph.policy_verdicts)),
-        ("Outcomes", counts(&graph.statuses)),
-    ] {
+    for (name, value) in graph_rows(graph) {
         summary.entry(&[name, &value])?;
     }
     doc.push(summary.layout);
@@ -293,25 +277,8 @@ pub(crate) fn drift(
     let drift = &content.drift;
     doc.push(Break::new(2));
     doc.push(heading(p, "Drift"));
-    let severities: Vec<String> = drift
-        .by_severity
-        .iter()
-        .map(|(severity, n)| format!("{severity} {n}"))
-        .collect();
     let mut summary = Table::new(p, &[4, 6]);
-    for (name, value) in [
-        ("Detected", drift.detected.to_string()),
-        ("Resolved", drift.resolved.to_string()),
-        ("By severity", listed(&severities)),
-        (
-            "Mean time to resolve",
-            seconds(drift.mean_seconds_to_resolve),
-        ),
-        (
-            "Longest time to resolve",
-            seconds(drift.max_seconds_to_resolve),
-        ),
-    ] {
+    for (name, value) in drift_rows(drift) {
         summary.entry(&[name, &value])?;
     }
     doc.push(summary.layout);

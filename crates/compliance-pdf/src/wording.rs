@@ -1,7 +1,9 @@
 //! How the evidence is worded wherever a person reads it: the PDF's sections and the server's
 //! pages say a fact in the same words, so the two cannot drift apart.
 
-use compliance_core::package::{Answer, ControlStatus, Direction, LogAnchor, OpenDrift};
+use compliance_core::package::{
+    Answer, ControlStatus, Direction, DriftSummary, ExecutionGraph, LogAnchor, OpenDrift,
+};
 use time::OffsetDateTime;
 
 /// The log's facts as (name, value) rows.
@@ -106,4 +108,47 @@ pub fn verdict(compliant: bool) -> &'static str {
     } else {
         "non-compliant"
     }
+}
+
+/// The execution graph's summary as (name, value) rows.
+pub fn graph_rows(graph: &ExecutionGraph) -> Vec<(&'static str, String)> {
+    let period = match (graph.first_action, graph.last_action) {
+        (Some(first), Some(last)) => format!("{} to {}", rfc3339(first), rfc3339(last)),
+        _ => "no actions".to_owned(),
+    };
+    let counts = |map: &std::collections::BTreeMap<String, i64>| {
+        map.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        ("Total actions", graph.total_actions.to_string()),
+        ("Period", period),
+        ("Connectors used", graph.connectors_used.join(", ")),
+        ("Policy verdicts", counts(&graph.policy_verdicts)),
+        ("Outcomes", counts(&graph.statuses)),
+    ]
+}
+
+/// The drift summary as (name, value) rows.
+pub fn drift_rows(drift: &DriftSummary) -> Vec<(&'static str, String)> {
+    let severities: Vec<String> = drift
+        .by_severity
+        .iter()
+        .map(|(severity, n)| format!("{severity} {n}"))
+        .collect();
+    vec![
+        ("Detected", drift.detected.to_string()),
+        ("Resolved", drift.resolved.to_string()),
+        ("By severity", listed(&severities)),
+        (
+            "Mean time to resolve",
+            seconds(drift.mean_seconds_to_resolve),
+        ),
+        (
+            "Longest time to resolve",
+            seconds(drift.max_seconds_to_resolve),
+        ),
+    ]
 }

@@ -204,24 +204,6 @@ fn package_page(
         ),
     ]);
     let graph = &content.execution_graph;
-    let period = match (graph.first_action, graph.last_action) {
-        (Some(first), Some(last)) => {
-            format!("{} to {}", wording::rfc3339(first), wording::rfc3339(last))
-        }
-        _ => "no actions".to_owned(),
-    };
-    let counts = |map: &std::collections::BTreeMap<String, i64>| {
-        map.iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let severities: Vec<String> = content
-        .drift
-        .by_severity
-        .iter()
-        .map(|(severity, n)| format!("{severity} {n}"))
-        .collect();
     let drift = &content.drift;
     let mut frameworks = vec![framework(String::new(), &content.control_mappings, None)];
     for (n, crosswalk) in content.crosswalks.iter().enumerate() {
@@ -241,13 +223,7 @@ fn package_page(
         facts,
         integrity: rows([("Content SHA-256", package.content_sha256.clone())]),
         others: Vec::new(),
-        graph: rows([
-            ("Total actions", graph.total_actions.to_string()),
-            ("Period", period),
-            ("Connectors used", graph.connectors_used.join(", ")),
-            ("Policy verdicts", counts(&graph.policy_verdicts)),
-            ("Outcomes", counts(&graph.statuses)),
-        ]),
+        graph: owned(wording::graph_rows(graph)),
         operations: graph
             .operations_performed
             .iter()
@@ -317,32 +293,19 @@ fn package_page(
                 )
             })
             .collect(),
-        drift: rows([
-            ("Detected", drift.detected.to_string()),
-            ("Resolved", drift.resolved.to_string()),
-            ("By severity", wording::listed(&severities)),
-            (
-                "Mean time to resolve",
-                wording::seconds(drift.mean_seconds_to_resolve),
-            ),
-            (
-                "Longest time to resolve",
-                wording::seconds(drift.max_seconds_to_resolve),
-            ),
-        ]),
+        drift: owned(wording::drift_rows(drift)),
         open_drift: drift.open.iter().map(wording::open_drift).collect(),
         log: content
             .log
             .as_ref()
-            .map(|log| {
-                wording::log_rows(log)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect()
-            })
+            .map(|log| owned(wording::log_rows(log)))
             .unwrap_or_default(),
         checkpoint: content.log.as_ref().map(|log| log.checkpoint.clone()),
     }
+}
+
+fn owned(rows: Vec<(&str, String)>) -> Rows {
+    rows.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 fn framework(
