@@ -348,3 +348,38 @@ async fn a_page_escapes_what_the_agent_and_its_connectors_say() {
         "its text is escaped"
     );
 }
+
+#[actix_rt::test]
+async fn signing_out_clears_a_revoked_tokens_session_and_its_pages_close() {
+    let server = Server::start().await;
+    let org = server.db.store.ensure_organization("acme").await.unwrap();
+    let issued = server
+        .db
+        .store
+        .issue_token(org.id, Role::Viewer)
+        .await
+        .unwrap();
+    let (cookies, csrf) = signed_in(&server, &issued.secret).await;
+    server.db.store.revoke_token(issued.id).await.unwrap();
+    // The revocation is heard, or the cached token expires: either way the pages close.
+    let mut closed = false;
+    for _ in 0..100 {
+        let read = page(&server, "GET", "/ui", &cookies, "").await;
+        if read.status == 303 {
+            closed = true;
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(closed, "a revoked token's session ends");
+    let out = page(
+        &server,
+        "POST",
+        "/ui/logout",
+        &cookies,
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(out.status, 303, "{out:?}");
+    assert_eq!(cookie(&out, SESSION), Some(""), "{:?}", out.cookies);
+}
