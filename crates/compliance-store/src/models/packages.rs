@@ -186,6 +186,26 @@ pub async fn list(
     Ok((packages, total))
 }
 
+/// One version of an agent's package as a list of versions shows it: without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = compliance_packages, check_for_backend(diesel::pg::Pg))]
+pub struct Version {
+    pub id: Uuid,
+    pub version: i32,
+    pub generated_at: OffsetDateTime,
+    pub content_sha256: String,
+}
+
+/// Every version of the agent's package, newest first, without their contents.
+pub async fn versions(conn: &mut TenantConn, agent_id: Uuid) -> StoreResult<Vec<Version>> {
+    Ok(compliance_packages::table
+        .filter(compliance_packages::agent_id.eq(agent_id))
+        .order(compliance_packages::version.desc())
+        .select(Version::as_select())
+        .load(conn.db())
+        .await?)
+}
+
 /// An agent's chain of versions as verified: a broken chain is a finding to show, not a failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainStatus {

@@ -160,8 +160,7 @@ pub async fn agent(
             let agent = agent_store::get(conn, id).await.or_404("agent")?;
             let connectors = connectors::list(conn, Some(id)).await?;
             let rules = rules::list(conn, Some(id)).await?;
-            // Every version: an agent has one a quarter or so, not thousands.
-            let (packages, _) = package_store::list(conn, Some(id), 1000, 0).await?;
+            let packages = package_store::versions(conn, id).await?;
             let entries = events::list(conn, &filter).await?;
             let total = events::count(conn, &filter).await?;
             Ok((agent, connectors, rules, packages, entries, total))

@@ -70,7 +70,7 @@ pub async fn package(session: Session<Read>, id: Path<String>) -> Result<HttpRes
             let chain = package_store::verify_up_to(conn, id).await?;
             let envelope = attestations::get(conn, id).await?;
             let keys = signing::list(conn).await?;
-            let (versions, _) = package_store::list(conn, Some(package.agent_id), 1000, 0).await?;
+            let versions = package_store::versions(conn, package.agent_id).await?;
             Ok((package, org, agent, chain, envelope, keys, versions))
         })
         .await?;
@@ -106,7 +106,7 @@ impl PackagePage {
         self
     }
 
-    fn with_others(mut self, versions: &[PackageRecord], id: Uuid) -> Self {
+    fn with_others(mut self, versions: &[package_store::Version], id: Uuid) -> Self {
         self.others = versions
             .iter()
             .filter(|p| p.id != id)
