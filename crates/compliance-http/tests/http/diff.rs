@@ -6,19 +6,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn agent(server: &Server, name: &str) -> String {
-    let created = server
-        .post(
-            "/v1/agents",
-            server.admin(),
-            &json!({"name": name, "declared_intent": {"permitted_systems": ["jira"],
-                    "permitted_actions": ["issues:create"], "permitted_data_types": ["tickets"]}}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    created.body["id"].as_str().unwrap().to_owned()
-}
-
 async fn generate(server: &Server, agent: &str) -> String {
     let package = server
         .post(
@@ -41,7 +28,7 @@ async fn total_actions(server: &Server, package: &str) -> Value {
 #[actix_rt::test]
 async fn a_diff_names_what_changed_between_two_versions() {
     let server = Server::start().await;
-    let id = agent(&server, "diff-agent").await;
+    let id = server.new_agent(server.admin(), "diff-agent").await;
     let first = generate(&server, &id).await;
     let connector = json!({"agent_id": id, "connector_type": "slack", "vendor": "Slack", "purpose": "notify",
                            "data_categories": ["messages"], "region": "us-1", "permitted_operations": ["chat:write"]});
@@ -113,7 +100,10 @@ async fn a_diff_names_what_changed_between_two_versions() {
 #[actix_rt::test]
 async fn a_diff_refuses_other_agents_other_orgs_and_bad_queries() {
     let server = Server::start().await;
-    let (one, two) = (agent(&server, "one").await, agent(&server, "two").await);
+    let (one, two) = (
+        server.new_agent(server.admin(), "one").await,
+        server.new_agent(server.admin(), "two").await,
+    );
     let (a, b) = (generate(&server, &one).await, generate(&server, &two).await);
     server
         .get(
@@ -128,7 +118,7 @@ async fn a_diff_refuses_other_agents_other_orgs_and_bad_queries() {
         .await
         .assert_error(404, 5, "not found");
     // Another org's package as the one compared with is as unknown as a missing one.
-    let theirs = agent_in(&server, intruder).await;
+    let theirs = server.new_agent(intruder, "theirs").await;
     let theirs = server
         .post("/v1/compliance", intruder, &json!({"agent_id": theirs}))
         .await;
@@ -146,12 +136,4 @@ async fn a_diff_refuses_other_agents_other_orgs_and_bad_queries() {
             .await;
         assert_eq!(reply.status, 400, "{query}: {reply:?}");
     }
-}
-
-async fn agent_in(server: &Server, token: &str) -> String {
-    let created = server
-        .post("/v1/agents", token, &json!({"name": "theirs"}))
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    created.body["id"].as_str().unwrap().to_owned()
 }

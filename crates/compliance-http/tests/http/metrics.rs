@@ -27,10 +27,7 @@ async fn metrics(server: &Server) -> String {
 #[actix_rt::test]
 async fn metrics_count_requests_entries_packages_and_errors() {
     let server = Server::start().await;
-    let agent = server
-        .post("/v1/agents", server.admin(), &json!({"name": "metered"}))
-        .await;
-    let id = agent.body["id"].as_str().unwrap().to_owned();
+    let id = server.new_agent(server.admin(), "metered").await;
     for n in 0..2 {
         let entry = json!({"agent_id": id, "action_type": "connector.called", "connector": "jira",
                            "target_resource": format!("T-{n}"), "policy_verdict": "PERMIT", "status": "success"});

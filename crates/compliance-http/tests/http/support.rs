@@ -164,6 +164,15 @@ impl Server {
         response.body().limit(64 << 20).await.unwrap().to_vec()
     }
 
+    /// A new agent named `name` in the token's org; its id.
+    pub async fn new_agent(&self, token: &str, name: &str) -> String {
+        let created = self
+            .post("/v1/agents", token, &serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(created.status, 201, "{created:?}");
+        created.body["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.call("GET", path, Some(token), None).await
     }

@@ -102,14 +102,6 @@ fn form_token(body: &str) -> String {
 const SESSION: &str = "compliance_session";
 const CSRF: &str = "compliance_csrf";
 
-async fn agent(server: &Server, name: &str) -> String {
-    let created = server
-        .post("/v1/agents", server.admin(), &json!({"name": name}))
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    created.body["id"].as_str().unwrap().to_owned()
-}
-
 async fn versions(server: &Server, agent: &str) -> u64 {
     let listed = server
         .get(&format!("/v1/compliance?agent_id={agent}"), server.admin())
@@ -232,7 +224,7 @@ async fn signing_in_keeps_the_token_in_a_strict_http_only_cookie() {
 #[actix_rt::test]
 async fn pages_refuse_what_the_role_may_not_and_other_orgs_ids_are_404() {
     let server = Server::start().await;
-    let id = agent(&server, "paged-agent").await;
+    let id = server.new_agent(server.admin(), "paged-agent").await;
     let generate = format!("/ui/agents/{id}/generate");
 
     let (viewer, csrf) = signed_in(&server, &server.acme[&Role::Viewer]).await;
@@ -305,7 +297,7 @@ async fn pages_refuse_what_the_role_may_not_and_other_orgs_ids_are_404() {
 async fn a_page_escapes_what_the_agent_and_its_connectors_say() {
     let server = Server::start().await;
     let hostile = "<script>alert(1)</script>";
-    let id = agent(&server, hostile).await;
+    let id = server.new_agent(server.admin(), hostile).await;
     let connector = json!({"agent_id": id, "connector_type": "x\"><img src=x onerror=alert(2)>",
                            "vendor": "V&W", "purpose": "p", "data_categories": ["<b>"], "region": "r"});
     assert_eq!(
