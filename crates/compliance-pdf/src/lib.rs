@@ -4,6 +4,8 @@
 //! widths, so nothing the package's JSON says is lost. Fonts are compiled in; streams are
 //! compressed after rendering.
 
+mod activity;
+pub mod chart;
 mod diagram;
 mod fonts;
 mod measure;

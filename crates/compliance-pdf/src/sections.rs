@@ -5,11 +5,13 @@ use genpdf::elements::{Break, PageBreak};
 use genpdf::style::{Color, Style};
 use genpdf::{Document, Element as _};
 
+use crate::activity::ActivityChart;
+use crate::chart::Chart;
 use crate::fonts::Coverage;
 use crate::table::{Table, heading, text};
 use crate::wording::{
-    answer, direction, drift_rows, graph_rows, hourly_limit, listed, log_rows, open_drift,
-    registration, rfc3339, status, verdict,
+    ACTIVITY_HEADER, activity_rows, answer, direction, drift_rows, graph_rows, hourly_limit,
+    listed, log_rows, no_activity, open_drift, registration, rfc3339, status, verdict,
 };
 use crate::{PackageDocument, PdfError, diagram};
 
@@ -82,6 +84,8 @@ pub(crate) fn execution_graph(
     }
     doc.push(summary.layout);
     doc.push(Break::new(1));
+    activity(doc, content, p)?;
+    doc.push(Break::new(1));
     let mut operations = Table::new(p, &[7, 3]);
     operations.header(&["Operation", "Count"])?;
     for (operation, count) in &graph.operations_performed {
@@ -100,6 +104,26 @@ pub(crate) fn execution_graph(
         ])?;
     }
     doc.push(edges.layout);
+    Ok(())
+}
+
+/// The activity chart, its summary in words, and every day's figures.
+fn activity(doc: &mut Document, content: &PackageContent, p: &Coverage) -> Result<(), PdfError> {
+    doc.push(text(p, "Activity by day").styled(Style::new().bold().with_font_size(11)));
+    let Some(chart) = Chart::new(&content.activity) else {
+        doc.push(text(p, no_activity(content.execution_graph.total_actions)));
+        return Ok(());
+    };
+    let summary = chart.summary();
+    doc.push(ActivityChart::new(chart));
+    doc.push(text(p, &summary).styled(Style::new().with_font_size(8)));
+    doc.push(Break::new(1));
+    let mut days = Table::new(p, &[3, 2, 2, 2, 2, 2, 2]);
+    days.header(&ACTIVITY_HEADER)?;
+    for row in activity_rows(&content.activity) {
+        days.plain(&row.each_ref().map(String::as_str))?;
+    }
+    doc.push(days.layout);
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! pages say a fact in the same words, so the two cannot drift apart.
 
 use compliance_core::package::{
-    Answer, ControlStatus, Direction, DriftSummary, ExecutionGraph, LogAnchor, OpenDrift,
+    ActivityDay, Answer, ControlStatus, Direction, DriftSummary, ExecutionGraph, LogAnchor,
+    OpenDrift,
 };
 use time::OffsetDateTime;
 
@@ -129,6 +130,44 @@ pub fn graph_rows(graph: &ExecutionGraph) -> Vec<(&'static str, String)> {
         ("Policy verdicts", counts(&graph.policy_verdicts)),
         ("Outcomes", counts(&graph.statuses)),
     ]
+}
+
+/// The header of the activity table, in the chart's stacking order.
+pub const ACTIVITY_HEADER: [&str; 7] = [
+    "Day (UTC)",
+    "Entries",
+    "PERMIT",
+    "no verdict",
+    "ESCALATE",
+    "DENY",
+    "Drift detected",
+];
+
+/// Each day with entries as a row of the activity table.
+pub fn activity_rows(days: &[ActivityDay]) -> Vec<[String; 7]> {
+    days.iter()
+        .map(|d| {
+            [
+                d.day.to_string(),
+                d.entries().to_string(),
+                d.permit.to_string(),
+                d.unjudged.to_string(),
+                d.escalate.to_string(),
+                d.deny.to_string(),
+                d.drift_detected.to_string(),
+            ]
+        })
+        .collect()
+}
+
+/// What stands where the activity chart would be when it is not drawn.
+pub fn no_activity(total_actions: i64) -> &'static str {
+    if total_actions == 0 {
+        "No entries: nothing to chart."
+    } else {
+        "This version was generated before activity by day was recorded: its figures are the \
+         totals above."
+    }
 }
 
 /// The drift summary as (name, value) rows.

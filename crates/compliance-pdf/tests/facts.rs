@@ -8,9 +8,10 @@ mod packages;
 use std::collections::BTreeMap;
 
 use compliance_core::package::{
-    AgentProfile, Answer, BackDated, ControlMapping, ControlMappings, ControlStatus, Crosswalk,
-    DataFlowDiagram, Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector, LogAnchor,
-    LogPrefix, OpenDrift, PackageContent, PolicyEvidence, SubProcessor, VsqResponse, VsqResponses,
+    ActivityDay, AgentProfile, Answer, BackDated, ControlMapping, ControlMappings, ControlStatus,
+    Crosswalk, DataFlowDiagram, Direction, DriftSummary, Edge, ExecutionGraph, FlowConnector,
+    LogAnchor, LogPrefix, OpenDrift, PackageContent, PolicyEvidence, SubProcessor, VsqResponse,
+    VsqResponses,
 };
 use compliance_pdf::{printed, render};
 use time::OffsetDateTime;
@@ -47,6 +48,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
         crosswalks,
         compliance_policies,
         drift,
+        activity,
         log,
     } = content;
     let mut facts = agent_facts(agent);
@@ -58,6 +60,7 @@ fn facts(content: &PackageContent) -> Vec<String> {
     facts.extend(crosswalks.iter().flat_map(crosswalk_facts));
     facts.extend(compliance_policies.iter().flat_map(policy_facts));
     facts.extend(drift_facts(drift));
+    facts.extend(activity.iter().flat_map(activity_facts));
     facts.extend(log.iter().flat_map(log_facts));
     facts
 }
@@ -111,6 +114,28 @@ fn counts(map: &BTreeMap<String, i64>) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A day's row of the table under the activity chart, in the chart's stacking order.
+fn activity_facts(day: &ActivityDay) -> Vec<String> {
+    let ActivityDay {
+        day,
+        permit,
+        escalate,
+        deny,
+        unjudged,
+        drift_detected,
+    } = day;
+    let entries = permit + escalate + deny + unjudged;
+    row(&[
+        day.to_string(),
+        entries.to_string(),
+        permit.to_string(),
+        unjudged.to_string(),
+    ]
+    .into_iter()
+    .chain([escalate, deny, drift_detected].map(i64::to_string))
+    .collect::<Vec<_>>())
 }
 
 fn graph_facts(graph: &ExecutionGraph) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! an agent at one instant to the package's content. Deterministic: the same inputs give the
 //! same JSON, so a package's hash can be recomputed.
 
+mod activity;
 mod controls;
 mod crosswalks;
 mod diff;
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use activity::{ActivityDay, every_day};
 pub use controls::{ControlMapping, ControlMappings, ControlStatus};
 pub use crosswalks::{Crosswalk, Framework};
 pub use diff::{
@@ -128,6 +130,8 @@ pub struct PackageInputs<'a> {
     pub connectors: &'a [ConnectorConfig],
     pub rules: &'a [PolicyRule],
     pub audit: &'a [AuditGroup],
+    /// The same entries counted per UTC day, oldest first (only days with entries).
+    pub activity: &'a [ActivityDay],
     pub drift: &'a DriftSummary,
     pub policies: &'a [PolicyEvidence],
     /// The frameworks to judge beside SOC 2 (which is always judged): [`Framework::ALL`] by
@@ -155,6 +159,11 @@ pub struct PackageContent {
     pub crosswalks: Vec<Crosswalk>,
     pub compliance_policies: Vec<PolicyEvidence>,
     pub drift: DriftSummary,
+    /// The trail's entries per UTC day, oldest first, only days with entries: the activity
+    /// chart's figures. Absent in packages generated before the chart existed (they read and
+    /// seal as they were), and when the trail is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<ActivityDay>,
     /// Absent in packages generated before the log existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<LogAnchor>,
@@ -199,6 +208,7 @@ pub fn assemble(inputs: &PackageInputs<'_>) -> PackageContent {
         sub_processors,
         compliance_policies: inputs.policies.to_vec(),
         drift: inputs.drift.clone(),
+        activity: inputs.activity.to_vec(),
         log: inputs.log.cloned(),
         execution_graph,
     }

@@ -43,6 +43,7 @@ impl Inputs {
             connectors: &self.connectors,
             rules: &self.rules,
             audit: &self.audit,
+            activity: &[],
             drift: &self.drift,
             policies: &self.policies,
             frameworks,

@@ -9,23 +9,24 @@ use compliance_pdf::wording;
 /// The vertical room one connector takes.
 const ROW: i64 = 62;
 
+/// The diagram as an SVG element; a field of the page, rendered (its text escaped) with it.
 #[derive(Template)]
 #[template(path = "ui/flow.svg")]
-struct Flow<'a> {
+pub struct Flow {
     width: i64,
     height: i64,
     /// The top of the agent and policy engine boxes: level with the middle connector.
     middle: i64,
     trail_y: i64,
-    agent: &'a str,
+    agent: String,
     entries: i64,
-    connectors: Vec<Connector<'a>>,
+    connectors: Vec<Connector>,
 }
 
-struct Connector<'a> {
+struct Connector {
     y: i64,
-    name: &'a str,
-    vendor: &'a str,
+    name: String,
+    vendor: String,
     categories: String,
     direction: String,
     calls: i64,
@@ -34,8 +35,8 @@ struct Connector<'a> {
     undeclared: bool,
 }
 
-/// The diagram as an SVG element, its text escaped.
-pub fn svg(agent: &str, entries: i64, diagram: &DataFlowDiagram) -> Result<String, askama::Error> {
+/// The diagram of `agent`'s connectors.
+pub fn svg(agent: &str, entries: i64, diagram: &DataFlowDiagram) -> Flow {
     let rows = i64::try_from(diagram.connectors.len())
         .unwrap_or(i64::MAX / ROW)
         .max(1);
@@ -45,8 +46,8 @@ pub fn svg(agent: &str, entries: i64, diagram: &DataFlowDiagram) -> Result<Strin
         .zip(&diagram.connectors)
         .map(|(i, c)| Connector {
             y: 10 + i * ROW,
-            name: &c.name,
-            vendor: &c.vendor,
+            name: c.name.clone(),
+            vendor: c.vendor.clone(),
             categories: wording::listed(&c.data_categories),
             direction: wording::direction(c.direction),
             calls: c.calls,
@@ -60,9 +61,8 @@ pub fn svg(agent: &str, entries: i64, diagram: &DataFlowDiagram) -> Result<Strin
         height,
         middle,
         trail_y: middle + 90,
-        agent,
+        agent: agent.to_owned(),
         entries,
         connectors,
     }
-    .render()
 }

@@ -3,6 +3,7 @@
 //! transaction, roles and row-level security as the API (`Session<P>` holds a `Tenant<P>`), so
 //! another org's id is a 404 page and a role that may not is a 403 page. docs/ui.md.
 
+mod activity;
 mod error;
 mod flow;
 mod pages;

@@ -3,8 +3,8 @@
 #![allow(dead_code)] // each test binary and the bench use a different part
 
 use compliance_core::package::{
-    AgentProfile, AuditGroup, ConnectorConfig, DriftSummary, OpenDrift, PackageContent,
-    PackageInputs, PolicyEvidence, PolicyRule, assemble,
+    ActivityDay, AgentProfile, AuditGroup, ConnectorConfig, DriftSummary, OpenDrift,
+    PackageContent, PackageInputs, PolicyEvidence, PolicyRule, assemble,
 };
 use compliance_pdf::PackageDocument;
 use time::OffsetDateTime;
@@ -172,6 +172,7 @@ pub fn demo(agent_name: &str) -> PackageContent {
         connectors: &connectors,
         rules: &rules,
         audit: &audit,
+        activity: &spread(14, [1237, 0, 16, 2], 4),
         drift: &drift,
         policies: &policies,
         frameworks: compliance_core::package::Framework::ALL,
@@ -337,11 +338,31 @@ pub fn hostile() -> PackageContent {
         connectors: &connectors,
         rules: &rules,
         audit: &audit,
+        activity: &spread(400, [90_000, 1_234, 17, 5], 60),
         drift: &drift,
         policies: &policies,
         frameworks: compliance_core::package::Framework::ALL,
         log: None,
     })
+}
+
+/// Entries per verdict (PERMIT, no verdict, ESCALATE, DENY) and drift detections spread evenly
+/// over `days` days from 2026-11-02, leaving the sixth day quiet.
+fn spread(days: i64, verdicts: [i64; 4], drift: i64) -> Vec<ActivityDay> {
+    let active: Vec<i64> = (0..days).filter(|&i| i != 5).collect();
+    let n = i64::try_from(active.len()).unwrap();
+    let share = |total: i64, k: i64| total / n + i64::from(k < total % n);
+    (0..)
+        .zip(active)
+        .map(|(k, i)| ActivityDay {
+            day: time::macros::date!(2026 - 11 - 02) + time::Duration::days(i),
+            permit: share(verdicts[0], k),
+            unjudged: share(verdicts[1], k),
+            escalate: share(verdicts[2], k),
+            deny: share(verdicts[3], k),
+            drift_detected: share(drift, k),
+        })
+        .collect()
 }
 
 fn open_drift(i: i64, long: &str) -> OpenDrift {

@@ -11,7 +11,7 @@ use super::parsed;
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
-pub use compliance_core::package::AuditGroup;
+pub use compliance_core::package::{ActivityDay, AuditGroup};
 
 /// The agent's trail before `until`, grouped; every package figure derives from these rows.
 /// One index-only scan of `events_figures`.
@@ -77,6 +77,59 @@ struct GroupRow {
     count: i64,
     first: Option<OffsetDateTime>,
     last: Option<OffsetDateTime>,
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    day: time::Date,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    permit: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    escalate: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    deny: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    unjudged: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    drift_detected: i64,
+}
+
+/// The agent's trail before `until` counted per UTC day and verdict, with its drift
+/// detections: the activity chart's figures, from the same index-only scan of `events_figures`
+/// as [`audit_groups`] (so their sums agree).
+pub async fn activity(
+    conn: &mut TenantConn,
+    agent_id: Uuid,
+    until: OffsetDateTime,
+) -> StoreResult<Vec<ActivityDay>> {
+    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+    let rows: Vec<DayRow> = diesel::sql_query(
+        "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
+                count(*) FILTER (WHERE policy_verdict = 'PERMIT') AS permit,
+                count(*) FILTER (WHERE policy_verdict = 'ESCALATE') AS escalate,
+                count(*) FILTER (WHERE policy_verdict = 'DENY') AS deny,
+                count(*) FILTER (WHERE policy_verdict IS NULL) AS unjudged,
+                count(*) FILTER (WHERE display_type = 'drift.detected') AS drift_detected
+         FROM events
+         WHERE asset_id = $1 AND occurred_at < $2
+         GROUP BY 1 ORDER BY 1",
+    )
+    .bind::<SqlUuid, _>(agent_id)
+    .bind::<Timestamptz, _>(until)
+    .load(conn.db())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ActivityDay {
+            day: row.day,
+            permit: row.permit,
+            escalate: row.escalate,
+            deny: row.deny,
+            unjudged: row.unjudged,
+            drift_detected: row.drift_detected,
+        })
+        .collect())
 }
 
 /// Each `drift.detected` before `until` with the first `drift.resolved` of the same correlation

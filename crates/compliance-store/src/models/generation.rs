@@ -53,6 +53,7 @@ pub async fn generate(
     let audit = figures::audit_groups(conn, agent_id, at).await?;
     let counted = audit.iter().map(|group| group.count).sum();
     log::check_whole(conn, agent_id, counted, at).await?;
+    let activity = figures::activity(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
     let evidence = policy_evidence(conn, agent_id, at).await?;
     let previous_log = match &previous {
@@ -65,6 +66,7 @@ pub async fn generate(
         connectors: &connectors,
         rules: &rules,
         audit: &audit,
+        activity: &activity,
         drift: &drift,
         policies: &evidence,
         frameworks,

@@ -1,11 +1,12 @@
 //! Package figures against answers worked out by hand: drift pairing, severities, mean and max
 //! resolution times, the open list; and a batch that fails in a later insert chunk.
 
-use compliance_core::package::OpenDrift;
+use compliance_core::Verdict;
+use compliance_core::package::{ActivityDay, OpenDrift};
 use compliance_store::StoreError;
 use compliance_store::events::{self, AuditFields, Metadata, NewEvent};
 use compliance_store::figures;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::*;
@@ -169,5 +170,63 @@ async fn a_batch_failing_in_a_later_insert_chunk_leaves_nothing() {
     assert_eq!(
         stored, 0,
         "the first chunk's 5,000 rows went with the failure"
+    );
+}
+
+/// An entry of agent 1 at `at` seconds from `T` with `verdict`.
+fn judged(at: i64, action: &str, verdict: Option<Verdict>) -> NewEvent {
+    let mut entry = entry(1, action, None, at, serde_json::json!({}));
+    entry.audit.policy_verdict = verdict;
+    entry
+}
+
+#[tokio::test]
+async fn activity_counts_each_utc_day_by_verdict_and_sums_to_the_groups() {
+    let world = World::new().await;
+    crate::generation::agent(&world, 1).await;
+    crate::generation::agent(&world, 2).await;
+    let midnight = -12 * 3600; // T is noon: 2026-05-01 00:00:00 UTC
+    let mut trail = vec![
+        judged(midnight - 1, "connector.called", Some(Verdict::Permit)), // 30 April
+        judged(midnight, "connector.called", Some(Verdict::Permit)),     // 1 May
+        judged(0, "connector.called", Some(Verdict::Escalate)),
+        judged(1, "connector.called", Some(Verdict::Deny)),
+        judged(2, "drift.detected", None),
+        judged(3, "approval.requested", Some(Verdict::Escalate)),
+        judged(-midnight + 86_400, "connector.called", None), // 3 May; 2 May is quiet
+        judged(3 * 86_400, "connector.called", Some(Verdict::Permit)), // at the package's instant: not counted
+    ];
+    let mut other = judged(5, "connector.called", Some(Verdict::Deny));
+    other.asset_id = id(2);
+    trail.push(other);
+    let mut conn = world.acme().await;
+    events::append_many(&mut conn, trail.into()).await.unwrap();
+    let until = T + Duration::days(3);
+    let activity = figures::activity(&mut conn, id(1), until).await.unwrap();
+    let groups = figures::audit_groups(&mut conn, id(1), until)
+        .await
+        .unwrap();
+    conn.commit().await.unwrap();
+
+    let day = |day, [permit, escalate, deny, unjudged, drift_detected]: [i64; 5]| ActivityDay {
+        day,
+        permit,
+        escalate,
+        deny,
+        unjudged,
+        drift_detected,
+    };
+    assert_eq!(
+        activity,
+        [
+            day(date!(2026 - 04 - 30), [1, 0, 0, 0, 0]),
+            day(date!(2026 - 05 - 01), [1, 2, 1, 1, 1]),
+            day(date!(2026 - 05 - 03), [0, 0, 0, 1, 0]),
+        ]
+    );
+    let total: i64 = groups.iter().map(|g| g.count).sum();
+    assert_eq!(
+        activity.iter().map(ActivityDay::entries).sum::<i64>(),
+        total
     );
 }

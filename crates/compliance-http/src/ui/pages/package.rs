@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use askama::Template;
 use compliance_core::package::PackageContent;
+use compliance_pdf::chart::Chart;
 use compliance_pdf::wording;
 use compliance_store::generation::{self};
 use compliance_store::packages::PackageRecord;
@@ -42,7 +43,12 @@ struct PackagePage {
     graph: Rows,
     operations: Vec<(String, i64)>,
     edges: Vec<compliance_core::package::Edge>,
-    flow_svg: String,
+    flow_svg: crate::ui::flow::Flow,
+    /// `None` when there is nothing to chart, or the version predates the chart.
+    activity_svg: Option<crate::ui::activity::ActivitySvg>,
+    activity_note: &'static str,
+    activity_days: Vec<[String; 7]>,
+    activity_header: [&'static str; 7],
     flows: Vec<(String, String, String, String, i64)>,
     catalogue: String,
     questions: Vec<(String, String, &'static str, Vec<String>)>,
@@ -234,8 +240,11 @@ fn package_page(
             &agent.name,
             graph.total_actions,
             &content.data_flow_diagram,
-        )
-        .unwrap_or_default(),
+        ),
+        activity_svg: Chart::new(&content.activity).map(crate::ui::activity::svg),
+        activity_note: wording::no_activity(graph.total_actions),
+        activity_days: wording::activity_rows(&content.activity),
+        activity_header: wording::ACTIVITY_HEADER,
         flows: content
             .data_flow_diagram
             .connectors
