@@ -9,6 +9,7 @@ browser with JavaScript on. Exits non-zero on the first failed check.
 
 import hashlib
 import json
+import subprocess
 import os
 import sys
 import tempfile
@@ -237,10 +238,27 @@ def admins_journey():
               "… every sub-processor")
         policies = cells(driver, "Each policy's statement about the agent") or []
         check(len(policies) == len(package["compliance_policies"]), "… every compliance policy's statement")
-        svg = driver.find_element(By.CSS_SELECTOR, "figure svg")
+        svg = driver.find_element(By.CSS_SELECTOR, "figure svg[aria-labelledby=flow-title]")
         labels = svg.get_attribute("innerHTML")
         check(all(c["name"] in labels for c in package["data_flow_diagram"]["connectors"]),
               "… the data-flow diagram as inline SVG, naming every connector")
+        days = package.get("activity", [])
+        check(sum(d["permit"] + d["escalate"] + d["deny"] + d["unjudged"] for d in days)
+              == package["execution_graph"]["total_actions"] and days,
+              "the package's activity by day sums to its total actions")
+        shown = cells(driver, "Entries per day with entries (UTC)") or []
+        check(shown == [[d["day"], str(d["permit"] + d["escalate"] + d["deny"] + d["unjudged"]),
+                         str(d["permit"]), str(d["unjudged"]), str(d["escalate"]), str(d["deny"]),
+                         str(d["drift_detected"])] for d in days],
+              "… the page shows every day of it, as the JSON has it")
+        chart = driver.find_element(By.CSS_SELECTOR, "figure svg[aria-labelledby=activity-title]")
+        bands = sum(1 for d in days for k in ("permit", "unjudged", "escalate", "deny") if d[k] > 0)
+        check(len(chart.find_elements(By.CSS_SELECTOR, "rect[fill] > title")) == bands,
+              "… drawn as an SVG chart, one band per day and verdict with entries")
+        marks = chart.get_attribute("innerHTML").count('stroke="#6a1b9a"') - 1  # less the legend's
+        check(marks == sum(1 for d in days if d["drift_detected"] > 0),
+              "… each day with drift detected marked")
+        summary = driver.find_element(By.CSS_SELECTOR, "#activity + figure figcaption").text
         integrity = dict(r for r in cells(driver, "Seal, chain and signature"))
         check(integrity["Chain of versions"].startswith("verified"), "… the chain verified")
         check(integrity["Signature"].startswith("verified"), "… the signature verified")
@@ -254,6 +272,10 @@ def admins_journey():
             downloaded = f.read()
         check(downloaded == api(f"/v1/compliance/{latest['id']}/pdf", raw=True),
               "… the very bytes the API serves")
+        printed = " ".join(subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True,
+                                          check=True).stdout.split())
+        check("Activity by day" in printed and " ".join(summary.split()) in printed,
+              "… and it shows the activity chart with the page's summary of it")
         driver.find_element(By.LINK_TEXT, "JSON").click()
         saved = wait_for_file(downloads, ".json")
         check(saved is not None and json.load(open(saved)) == package, "the JSON downloads as the API answers it")

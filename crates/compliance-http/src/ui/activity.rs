@@ -28,8 +28,9 @@ pub struct ActivitySvg {
     /// Escalation triangles and drift diamonds, as SVG paths.
     escalations: Vec<String>,
     drifts: Vec<String>,
-    /// Day labels: x, label.
-    ticks: Vec<(String, String)>,
+    /// Day labels: x, label, and where the label is anchored (the last one ends at its tick,
+    /// so it stays inside the drawing).
+    ticks: Vec<(String, String, &'static str)>,
     legend: Vec<(String, String, &'static str)>,
     escalate: String,
     drift: String,
@@ -120,10 +121,9 @@ pub fn svg(chart: Chart) -> ActivitySvg {
         .iter()
         .filter_map(|&i| chart.columns.get(i))
         .map(|c| {
-            (
-                px(LEFT + (c.left + c.width / 2.0) * width),
-                c.day.day.to_string(),
-            )
+            let x = LEFT + (c.left + c.width / 2.0) * width;
+            let anchor = if x > RIGHT - 40.0 { "end" } else { "middle" };
+            (px(x), c.day.day.to_string(), anchor)
         })
         .collect();
     let scale = [(1.0, chart.scale), (0.5, chart.scale / 2), (0.0, 0)]
