@@ -5,15 +5,18 @@
 //! compressed after rendering.
 
 mod activity;
+pub mod brand;
 pub mod chart;
 mod diagram;
 mod fonts;
+pub mod logo;
 mod measure;
 mod sections;
 mod table;
 pub mod wording;
 mod wrap;
 
+pub use brand::{Accent, Branding};
 pub use wording::registration;
 
 use compliance_core::package::PackageContent;
@@ -33,6 +36,22 @@ pub struct PackageDocument<'a> {
     pub content_sha256: &'a str,
     pub previous_sha256: &'a str,
     pub content: &'a PackageContent,
+    /// The org's branding when the PDF is rendered (once, right after generation).
+    pub branding: Branding<'a>,
+}
+
+impl PackageDocument<'_> {
+    /// The name the PDF gives the org: its display name, else its account name.
+    fn org_shown(&self) -> &str {
+        self.branding.display_name.unwrap_or(self.org_name)
+    }
+}
+
+/// Text in the org's accent colour, or in `grey` when it has none.
+fn accented(branding: &Branding<'_>, grey: u8) -> Color {
+    branding
+        .accent
+        .map_or(Color::Greyscale(grey), |a| Color::Rgb(a.r, a.g, a.b))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,16 +121,14 @@ fn document(
     decorator.set_margins(14);
     let running = coverage.printable(&format!(
         "{} · {agent} · compliance package v{}",
-        package.org_name, package.version
+        package.org_shown(),
+        package.version
     ));
+    let colour = accented(&package.branding, 110);
     decorator.set_header(move |page| {
         wrap::Wrapped::new(format!("{running}    page {page}"))
             .aligned(genpdf::Alignment::Right)
-            .styled(
-                Style::new()
-                    .with_font_size(7)
-                    .with_color(Color::Greyscale(110)),
-            )
+            .styled(Style::new().with_font_size(7).with_color(colour))
             .padded((0, 0, 4, 0))
     });
     doc.set_page_decorator(decorator);

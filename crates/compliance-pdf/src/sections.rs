@@ -22,12 +22,15 @@ pub(crate) fn title_page(
     p: &Coverage,
 ) -> Result<(), PdfError> {
     let agent = &package.content.agent;
-    doc.push(Break::new(4));
+    match package.branding.logo {
+        Some(raster) => doc.push(logo(raster)?),
+        None => doc.push(Break::new(4)),
+    }
     doc.push(
         text(p, "COMPLIANCE PACKAGE").styled(
             Style::new()
                 .with_font_size(11)
-                .with_color(Color::Greyscale(90)),
+                .with_color(crate::accented(&package.branding, 90)),
         ),
     );
     doc.push(text(p, &agent.name).styled(Style::new().bold().with_font_size(24)));
@@ -40,7 +43,7 @@ pub(crate) fn title_page(
     };
     let mut facts = Table::new(p, &[3, 7]);
     for (name, value) in [
-        ("Organization", package.org_name.to_owned()),
+        ("Organization", organization(package)),
         ("Agent", format!("{} ({})", agent.name, agent.id)),
         ("Declared systems", listed(&agent.permitted_systems)),
         ("Declared actions", listed(&agent.permitted_actions)),
@@ -67,6 +70,28 @@ pub(crate) fn title_page(
          The SHA-256 seals this version's content and links it to the previous version.",
     ).styled(Style::new().with_font_size(8).with_color(Color::Greyscale(90))));
     Ok(())
+}
+
+/// The org as the title page names it: its display name, with its account name when they differ.
+fn organization(package: &PackageDocument<'_>) -> String {
+    match package.branding.display_name {
+        Some(shown) if shown != package.org_name => {
+            format!("{shown} (account {})", package.org_name)
+        }
+        _ => package.org_name.to_owned(),
+    }
+}
+
+/// The org's logo, 14 mm tall at the top of the title page.
+fn logo(raster: &[u8]) -> Result<impl genpdf::Element + use<>, PdfError> {
+    const HEIGHT_MM: f64 = 14.0;
+    let (width, height, rgb) = crate::logo::rgb(raster).map_err(PdfError::Render)?;
+    let pixels = image::RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| PdfError::Render("the logo's raster is short of pixels".to_owned()))?;
+    let image =
+        genpdf::elements::Image::from_dynamic_image(image::DynamicImage::ImageRgb8(pixels))?
+            .with_dpi(f64::from(height) * 25.4 / HEIGHT_MM);
+    Ok(image.padded((0, 0, 4, 0)))
 }
 
 /// 1. What the agent did: totals, operations, and the agent → connector → operation edges.

@@ -123,3 +123,48 @@ fn a_package_renders_to_the_same_bytes_every_time() {
     };
     assert_ne!(id(&first), id(&other));
 }
+
+/// How many images the PDF embeds.
+fn images_in(pdf: &[u8]) -> usize {
+    let document = lopdf::Document::load_mem(pdf).unwrap();
+    document
+        .objects
+        .values()
+        .filter(|object| {
+            object.as_stream().is_ok_and(|stream| {
+                stream
+                    .dict
+                    .get(b"Subtype")
+                    .and_then(lopdf::Object::as_name)
+                    .is_ok_and(|name| name == b"Image")
+            })
+        })
+        .count()
+}
+
+#[test]
+fn the_orgs_branding_names_it_and_shows_its_logo() {
+    let content = package("triage-agent");
+    let plain = document(&content);
+    assert_eq!(images_in(&plain), 0, "no logo set, no image");
+    let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" width="90" height="30"><rect width="90" height="30" fill="#0b5394"/></svg>"##;
+    let logo = compliance_pdf::logo::check(compliance_pdf::logo::SVG, svg).unwrap();
+    let mut branded = packages::document("acme", &content);
+    branded.branding = compliance_pdf::Branding {
+        display_name: Some("Acme Security Ünïcorp"),
+        accent: Some(compliance_pdf::Accent::parse("#0b5394").unwrap()),
+        logo: Some(&logo.raster),
+    };
+    let pdf = render(&branded).unwrap();
+    assert_eq!(images_in(&pdf), 1, "the logo, once, on the title page");
+    let text = text_of(&pdf);
+    assert!(
+        text.contains("Acme Security Ünïcorp (account acme)"),
+        "the title page names the org both ways"
+    );
+    let headers = text
+        .matches("Acme Security Ünïcorp · triage-agent · compliance package v3")
+        .count();
+    assert!(headers > 5, "every page's running header: {headers}");
+    assert!(!text.contains("acme · triage-agent"));
+}

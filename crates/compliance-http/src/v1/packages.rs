@@ -447,6 +447,7 @@ pub fn render_pdf(org_name: &str, package: &PackageRecord) -> ApiResult<Vec<u8>>
         content_sha256: &package.content_sha256,
         previous_sha256: &package.previous_sha256,
         content: &content,
+        branding: compliance_pdf::Branding::default(),
     })
     .map_err(|error| {
         tracing::error!(%error, "PDF rendering failed");

@@ -22,6 +22,7 @@ pub fn document<'a>(org_name: &'a str, content: &'a PackageContent) -> PackageDo
         content_sha256: "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12",
         previous_sha256: "",
         content,
+        branding: compliance_pdf::Branding::default(),
     }
 }
 
