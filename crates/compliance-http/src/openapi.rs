@@ -13,7 +13,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::archivist::{assets, compliance, compliance_policies, events};
-use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rules, traces};
+use crate::v1::{
+    agents, audit, branding, connectors, diff, keys, log, oscal, packages, rules, traces,
+};
 
 /// The description: every operation, its parameters, bodies and answers.
 #[derive(Debug, OpenApi)]
@@ -37,6 +39,7 @@ use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rul
         audit::append, audit::append_batch, audit::list,
         packages::create, packages::list, packages::read, packages::pdf,
         packages::attestation, oscal::read, diff::read, keys::list, keys::rotate, traces::export, traces::read_settings, traces::write_settings,
+        branding::read, branding::write, branding::logo,
         log::checkpoint, log::key, log::proof, log::consistency,
     ),
     components(schemas(crate::ErrorBody)),
@@ -50,6 +53,7 @@ use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rul
         (name = "audit", description = "An agent's audit trail"),
         (name = "packages", description = "Compliance packages: versioned, sealed, chained"),
         (name = "log", description = "The org's transparency log: checkpoints and proofs (docs/log.md)"),
+        (name = "branding", description = "The org's name, accent colour and logo in its PDFs and pages"),
         (name = "health"),
     ),
 )]

@@ -64,7 +64,9 @@ fn archivist_v2() -> actix_web::Scope {
 
 /// The compliance packages API of seed 000.
 fn v1() -> actix_web::Scope {
-    use crate::v1::{agents, audit, connectors, diff, keys, log, oscal, packages, rules, traces};
+    use crate::v1::{
+        agents, audit, branding, connectors, diff, keys, log, oscal, packages, rules, traces,
+    };
     web::scope("/v1")
         .service(resource!("/agents", post => agents::create, get => agents::list))
         .service(resource!("/agents/{id}", get => agents::read))
@@ -92,6 +94,8 @@ fn v1() -> actix_web::Scope {
             resource!("/traces", post => traces::export)
                 .app_data(web::PayloadConfig::new(MAX_BATCH_BODY)),
         )
+        .service(resource!("/settings/branding", get => branding::read, put => branding::write))
+        .service(resource!("/settings/branding/logo", get => branding::logo))
         .service(resource!("/settings/ingest",
             get => traces::read_settings, put => traces::write_settings))
 }

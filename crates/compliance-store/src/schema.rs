@@ -205,6 +205,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_branding (org_id) {
+        org_id -> Uuid,
+        display_name -> Nullable<Text>,
+        accent_colour -> Nullable<Text>,
+        logo_media_type -> Nullable<Text>,
+        logo -> Nullable<Bytea>,
+        logo_raster -> Nullable<Bytea>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     org_settings (org_id) {
         org_id -> Uuid,
         keep_tool_payloads -> Bool,
@@ -255,6 +267,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_heads,
     log_keys,
     log_asset_leaves,
+    org_branding,
     org_settings,
     agents,
     api_tokens,

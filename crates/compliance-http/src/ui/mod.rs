@@ -22,6 +22,12 @@ pub struct Chrome {
     /// "signed in as auditor", or `None` on the sign-in page.
     pub signed_in: Option<String>,
     pub csrf: String,
+    /// The org's display name, when it set one.
+    pub org: Option<String>,
+    /// Whether the org set a logo (served at /ui/branding/logo) and an accent colour (in
+    /// /ui/branding.css).
+    pub logo: bool,
+    pub accent: bool,
 }
 
 /// The `/ui` scope.
@@ -50,6 +56,8 @@ pub fn routes() -> actix_web::Scope {
         .service(page("").route(web::get().to(agents)))
         .service(page("/").route(web::get().to(agents)))
         .service(page("/style.css").route(web::get().to(style)))
+        .service(page("/branding.css").route(web::get().to(branding_style)))
+        .service(page("/branding/logo").route(web::get().to(branding_logo)))
         .service(
             page("/login")
                 .route(web::get().to(session::login_form))

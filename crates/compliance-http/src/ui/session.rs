@@ -54,9 +54,15 @@ impl<P: Permission> FromRequest for Session<P> {
             };
             let csrf = state.csrf.token(&secret);
             let tenant = Tenant::<P>::authorize(state, &secret, write).await?;
+            let branding = tenant
+                .transact(async |conn| Ok(compliance_store::branding::get(conn).await?))
+                .await?;
             let chrome = Chrome {
                 signed_in: Some(format!("signed in as {}", tenant.role())),
                 csrf,
+                org: branding.display_name,
+                logo: branding.logo_media_type.is_some(),
+                accent: branding.accent_colour.is_some(),
             };
             Ok(Self {
                 tenant,
@@ -153,8 +159,8 @@ fn login_page(
 ) -> HttpResponse {
     let page = LoginPage {
         chrome: Chrome {
-            signed_in: None,
             csrf: csrf.to_owned(),
+            ..Chrome::default()
         },
         problem,
     };

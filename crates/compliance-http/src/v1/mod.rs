@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod branding;
 pub mod connectors;
 pub mod diff;
 pub mod keys;

@@ -8,7 +8,9 @@ use compliance_attest::{Envelope, PackagePredicate, Statement, Subject, canonica
 use compliance_core::package::{ControlMappings, ExecutionGraph, Framework, PackageContent};
 use compliance_store::generation::{self, generate};
 use compliance_store::packages::{self, ChainStatus, PackageRecord};
-use compliance_store::{agents, attestations, orgs, pdfs, signing};
+use compliance_store::{agents, attestations, pdfs, signing};
+
+use super::branding::OrgBrand;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -202,17 +204,17 @@ pub async fn attest(state: &AppState, package: &PackageRecord) -> ApiResult<Enve
     if let Some(envelope) = kept {
         return Ok(envelope);
     }
-    let (org_name, agent_name) = state
+    let (brand, agent_name) = state
         .store
         .transact(org, async |conn| {
-            let org_name = orgs::current(conn).await?.name;
+            let brand = OrgBrand::current(conn).await?;
             let agent_name = agents::get(conn, package.agent_id).await?.profile.name;
-            Ok::<_, ApiError>((org_name, agent_name))
+            Ok::<_, ApiError>((brand, agent_name))
         })
         .await?;
     let view = PackageView::of(package)?;
     let json = canonical(&view).map_err(internal)?;
-    let pdf = render(state, &org_name, package.clone()).await?;
+    let pdf = render(state, brand, package.clone()).await?;
     state
         .store
         .transact(org, async |conn| {
@@ -374,14 +376,14 @@ pub async fn pdf(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<HttpRespon
             }
             let package = packages::get(conn, id).await.or_404("compliance package")?;
             let agent = agents::get(conn, package.agent_id).await?;
-            let org = orgs::current(conn).await?;
-            Ok(Err((package, agent.profile.name, org.name)))
+            let brand = OrgBrand::current(conn).await?;
+            Ok(Err((package, agent.profile.name, brand)))
         })
         .await?;
     let (bytes, agent) = match found {
         Ok(kept) => kept,
-        Err((package, agent, org)) => (
-            render_and_keep(tenant.state(), tenant.org(), &org, package).await?,
+        Err((package, agent, brand)) => (
+            render_and_keep(tenant.state(), tenant.org(), brand, package).await?,
             agent,
         ),
     };
@@ -400,11 +402,11 @@ pub async fn pdf(tenant: Tenant<Read>, id: Path<String>) -> ApiResult<HttpRespon
 async fn render_and_keep(
     state: &AppState,
     org_id: Uuid,
-    org_name: &str,
+    brand: OrgBrand,
     package: PackageRecord,
 ) -> ApiResult<Vec<u8>> {
     let id = package.id;
-    let bytes = render(state, org_name, package).await?;
+    let bytes = render(state, brand, package).await?;
     let kept = state
         .store
         .transact(org_id, async |conn| {
@@ -419,8 +421,7 @@ async fn render_and_keep(
 }
 
 /// The package's PDF, rendered off the async workers, at most [`AppState::renders`] at a time.
-async fn render(state: &AppState, org_name: &str, package: PackageRecord) -> ApiResult<Vec<u8>> {
-    let org_name = org_name.to_owned();
+async fn render(state: &AppState, brand: OrgBrand, package: PackageRecord) -> ApiResult<Vec<u8>> {
     // Renders wait their turn here, off the CPU, so renders cannot starve other requests.
     let _permit = state
         .renders
@@ -428,18 +429,19 @@ async fn render(state: &AppState, org_name: &str, package: PackageRecord) -> Api
         .await
         .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))?;
     let started = std::time::Instant::now();
-    let pdf = web::block(move || render_pdf(&org_name, &package))
+    let pdf = web::block(move || render_pdf(&brand, &package))
         .await
         .map_err(|_| ApiError::unavailable("the PDF renderer is unavailable"))??;
     state.metrics.rendered(started);
     Ok(pdf)
 }
 
-/// The package's PDF, as the auditor downloads it (and the demo writes it).
-pub fn render_pdf(org_name: &str, package: &PackageRecord) -> ApiResult<Vec<u8>> {
+/// The package's PDF, as the auditor downloads it (and the demo writes it), for the org as
+/// `brand` has it.
+pub fn render_pdf(brand: &OrgBrand, package: &PackageRecord) -> ApiResult<Vec<u8>> {
     let content = generation::content(package)?;
     compliance_pdf::render(&compliance_pdf::PackageDocument {
-        org_name,
+        org_name: &brand.org_name,
         package_id: package.id,
         version: package.version,
         generated_at: package.generated_at,
@@ -447,7 +449,7 @@ pub fn render_pdf(org_name: &str, package: &PackageRecord) -> ApiResult<Vec<u8>>
         content_sha256: &package.content_sha256,
         previous_sha256: &package.previous_sha256,
         content: &content,
-        branding: compliance_pdf::Branding::default(),
+        branding: brand.for_pdf(),
     })
     .map_err(|error| {
         tracing::error!(%error, "PDF rendering failed");

@@ -6,6 +6,7 @@ mod support;
 mod archivist;
 mod attestations;
 mod bad_input;
+mod branding;
 mod diff;
 mod evidence;
 mod fresh;

@@ -51,6 +51,9 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/v1/traces"),
     ("GET", "/v1/settings/ingest"),
     ("PUT", "/v1/settings/ingest"),
+    ("GET", "/v1/settings/branding"),
+    ("PUT", "/v1/settings/branding"),
+    ("GET", "/v1/settings/branding/logo"),
 ];
 
 /// The documented operations: method and path template.

@@ -207,6 +207,14 @@ fn matrix(agent: &str, package: &str) -> Vec<Route> {
             &[Admin],
             Holdings { keys: 1, ..one },
         ),
+        Route::read("/v1/settings/branding".to_owned()),
+        Route {
+            method: "PUT",
+            path: "/v1/settings/branding".to_owned(),
+            body: Some(json!({"display_name": "Matrix Org", "accent_colour": "#1d4ed8"})),
+            allowed: &[Admin],
+            writes: one,
+        },
     ]
 }
 
@@ -226,7 +234,7 @@ async fn the_v1_permission_matrix_over_every_route_and_role() {
                 .await;
             let after = holdings(&server, server.admin()).await;
             if route.allowed.contains(&role) {
-                let success = if method == "GET" { 200 } else { 201 };
+                let success = if method == "POST" { 201 } else { 200 };
                 assert_eq!(reply.status, success, "{role} {method} {path}: {reply:?}");
                 assert_eq!(
                     after,

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod assets;
 pub mod attestations;
+pub mod branding;
 pub mod compliance;
 pub mod connectors;
 pub mod events;

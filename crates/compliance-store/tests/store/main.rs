@@ -6,6 +6,7 @@ mod support;
 mod agents;
 mod append_only;
 mod assets_events;
+mod branding;
 mod chain;
 mod compliance;
 mod connections;

@@ -1,13 +1,15 @@
-//! The pages: the org's agents, an agent, a package, the changes between two packages, and the
+//! The pages: the org's agents (and its branding), an agent, a package, the changes between two packages, and the
 //! package's downloads. Each reads what the API's handler of the same resource reads, and words
 //! the evidence as the PDF does (`compliance_pdf::wording`).
 
 mod agents;
+mod branding;
 mod diff;
 mod downloads;
 mod package;
 
 pub use agents::{agent, agents, generate};
+pub use branding::{branding_logo, branding_style};
 pub use diff::diff;
 pub use downloads::{download_attestation, download_json, download_oscal, download_pdf};
 pub use package::package;
