@@ -276,6 +276,9 @@ def admins_journey():
                                           check=True).stdout.split())
         check("Activity by day" in printed and " ".join(summary.split()) in printed,
               "… and it shows the activity chart with the page's summary of it")
+        brand = api("/v1/settings/branding")
+        check(f"{brand['display_name']} · triage-agent · compliance package v{latest['version']}" in printed,
+              "… and the org's display name in its running header")
         driver.find_element(By.LINK_TEXT, "JSON").click()
         saved = wait_for_file(downloads, ".json")
         check(saved is not None and json.load(open(saved)) == package, "the JSON downloads as the API answers it")
@@ -329,6 +332,19 @@ def scripted_checks(package, demo):
             driver.get(BASE + path)
             accessible(driver, name)
             contrast(driver, name)
+        # The demo org's branding, as the API has it, in the frame of every page.
+        brand = api("/v1/settings/branding")
+        shown = driver.find_element(By.CSS_SELECTOR, "header.top a.brand")
+        check(brand["display_name"] and shown.text.startswith(brand["display_name"]),
+              "the frame shows the org's display name")
+        logo = shown.find_element(By.TAG_NAME, "img")
+        check(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", logo) > 0,
+              "… and its logo, loaded as an image")
+        accent = brand["accent_colour"].lstrip("#")
+        rgb = "rgb({}, {}, {})".format(*(int(accent[i:i + 2], 16) for i in (0, 2, 4)))
+        border = driver.execute_script(
+            "return getComputedStyle(document.querySelector('header.top')).borderBottomColor")
+        check(border == rgb, f"… and its accent colour ({border})")
         newer = api(f"/v1/compliance?agent_id={demo['id']}&limit=1")["packages"][0]
         driver.get(f"{BASE}/ui/packages/{newer['id']}/diff?against={package['id']}")
         accessible(driver, "diff")

@@ -12,7 +12,7 @@ use compliance_core::{
 };
 use compliance_http::v1::packages::{PackageView, attest};
 use compliance_http::{ApiError, AppState};
-use compliance_store::agents;
+use compliance_store::{agents, branding};
 use compliance_store::connectors::{self, NewConnector};
 use compliance_store::events::{self, NewEvent};
 use compliance_store::generation::generate;
@@ -171,9 +171,33 @@ async fn seed(conn: &mut TenantConn) -> Result<Uuid, StoreError> {
     seed_connectors(conn, agent).await?;
     seed_rules(conn, agent).await?;
     seed_policies(conn).await?;
+    seed_branding(conn).await?;
     let trail: Vec<NewEvent> = trail(agent).into_iter().map(NewEvent::from).collect();
     events::append_many(conn, trail.into()).await?;
     Ok(agent)
+}
+
+/// The demo org's display name, accent and logo (a shield, paths only), as an admin would set
+/// them through `PUT /v1/settings/branding`.
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="96" height="32" viewBox="0 0 96 32"><path d="M16 2 L28 7 V15 C28 23 22 28 16 30 C10 28 4 23 4 15 V7 Z" fill="#0b5394"/><path d="M11 16 L15 20 L22 11" fill="none" stroke="#ffffff" stroke-width="3"/><rect x="36" y="9" width="56" height="5" rx="2" fill="#0b5394"/><rect x="36" y="19" width="40" height="4" rx="2" fill="#5b7fa6"/></svg>"##;
+
+async fn seed_branding(conn: &mut TenantConn) -> Result<(), StoreError> {
+    let checked = compliance_pdf::logo::check(compliance_pdf::logo::SVG, LOGO.as_bytes())
+        .map_err(|e| StoreError::Invalid(format!("the demo's logo: {e}")))?;
+    let logo = branding::Logo {
+        media_type: checked.media_type.to_owned(),
+        image: checked.image,
+        raster: checked.raster,
+    };
+    branding::set(
+        conn,
+        &branding::NewBranding {
+            display_name: Some("Demo Security Operations"),
+            accent_colour: Some("#0b5394"),
+            logo: Some(&logo),
+        },
+    )
+    .await
 }
 
 fn names(list: &[&str]) -> Vec<String> {

@@ -176,7 +176,11 @@ async fn a_bad_branding_is_refused_with_its_reason_and_changes_nothing() {
     };
     let logo = |media_type: &str, bytes: &[u8]| json!({"logo": {"media_type": media_type, "data": base64(bytes)}});
     for (body, status, says) in [
-        (json!({"accent_colour": "#ffcc00"}), 422, "contrast of 1.51:1"),
+        (
+            json!({"accent_colour": "#ffcc00"}),
+            422,
+            "contrast of 1.51:1",
+        ),
         (json!({"accent_colour": "blue"}), 422, "#rrggbb"),
         (json!({"display_name": " "}), 422, "display_name"),
         (json!({"display_name": "x".repeat(121)}), 422, "1 to 120"),

@@ -375,3 +375,60 @@ async fn signing_out_clears_a_revoked_tokens_session_and_its_pages_close() {
     assert_eq!(out.status, 303, "{out:?}");
     assert_eq!(cookie(&out, SESSION), Some(""), "{:?}", out.cookies);
 }
+
+#[actix_rt::test]
+async fn the_pages_wear_the_orgs_branding_and_only_its_own() {
+    let server = Server::start().await;
+    let (cookies, _) = signed_in(&server, server.admin()).await;
+    let plain = page(&server, "GET", "/ui", &cookies, "").await;
+    assert!(
+        !plain.body.contains("/ui/branding"),
+        "unset, the frame is plain"
+    );
+    let logo = r##"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="#0b5394"/></svg>"##;
+    let set = server
+        .call(
+            "PUT",
+            "/v1/settings/branding",
+            Some(server.admin()),
+            Some(&json!({
+                "display_name": "Acme <Security>",
+                "accent_colour": "#0b5394",
+                "logo": {"media_type": "image/svg+xml",
+                         "data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, logo)},
+            })),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{set:?}");
+    let branded = page(&server, "GET", "/ui", &cookies, "").await;
+    assert!(
+        branded
+            .body
+            .contains("Acme &#60;Security&#62; · Compliance evidence"),
+        "the display name, escaped: {}",
+        branded.body
+    );
+    assert!(branded.body.contains(r#"<img src="/ui/branding/logo""#));
+    assert!(branded.body.contains(r#"href="/ui/branding.css""#));
+    let css = page(&server, "GET", "/ui/branding.css", &cookies, "").await;
+    assert_eq!(css.status, 200);
+    assert!(css.content_type.starts_with("text/css"));
+    assert_eq!(css.body.trim(), ":root { --accent: #0b5394; }");
+    let image = page(&server, "GET", "/ui/branding/logo", &cookies, "").await;
+    assert_eq!(
+        (image.status, image.content_type.as_str()),
+        (200, "image/svg+xml")
+    );
+    assert!(image.csp.is_some_and(|csp| csp.contains("sandbox")));
+
+    // Another org's session sees its own frame, and no logo.
+    let (theirs, _) = signed_in(&server, &server.globex[&Role::Viewer]).await;
+    let other = page(&server, "GET", "/ui", &theirs, "").await;
+    assert!(!other.body.contains("Acme"), "{}", other.body);
+    let none = page(&server, "GET", "/ui/branding/logo", &theirs, "").await;
+    assert_eq!(none.status, 404);
+    assert!(none.content_type.starts_with("text/html"));
+    // Without a session, neither is served.
+    let anonymous = page(&server, "GET", "/ui/branding.css", "", "").await;
+    assert_eq!(anonymous.status, 303);
+}
