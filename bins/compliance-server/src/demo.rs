@@ -12,13 +12,13 @@ use compliance_core::{
 };
 use compliance_http::v1::packages::{PackageView, attest};
 use compliance_http::{ApiError, AppState};
-use compliance_store::{agents, branding};
 use compliance_store::connectors::{self, NewConnector};
 use compliance_store::events::{self, NewEvent};
 use compliance_store::generation::generate;
 use compliance_store::packages::PackageRecord;
 use compliance_store::rules::{self, NewRule};
 use compliance_store::{Role, Store, StoreError, TenantConn, pdfs, policies};
+use compliance_store::{agents, branding};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;

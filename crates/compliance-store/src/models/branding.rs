@@ -54,9 +54,12 @@ pub async fn get(conn: &mut TenantConn) -> StoreResult<Branding> {
         .unwrap_or_default())
 }
 
+/// A logo's columns: media type, image, raster (set together or not at all).
+type LogoRow = (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The org's logo, when it set one.
 pub async fn logo(conn: &mut TenantConn) -> StoreResult<Option<Logo>> {
-    let row: Option<(Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> = org_branding::table
+    let row: Option<LogoRow> = org_branding::table
         .select((
             org_branding::logo_media_type,
             org_branding::logo,
@@ -88,7 +91,7 @@ pub async fn set(conn: &mut TenantConn, branding: &NewBranding<'_>) -> StoreResu
         org_branding::updated_at.eq(diesel::dsl::now),
     );
     diesel::insert_into(org_branding::table)
-        .values((org_branding::org_id.eq(conn.org()), values.clone()))
+        .values((org_branding::org_id.eq(conn.org()), values))
         .on_conflict(org_branding::org_id)
         .do_update()
         .set(values)
