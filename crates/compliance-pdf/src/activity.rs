@@ -101,13 +101,10 @@ impl ActivityChart {
         let axis = Style::new().with_color(Color::Greyscale(60));
         let width = RIGHT - LEFT;
         let height = AXIS - TOP;
-        // The scale: its top, its middle, zero.
-        for (fraction, value) in [
-            (1.0, self.chart.scale),
-            (0.5, self.chart.scale / 2),
-            (0.0, 0),
-        ] {
-            let y = AXIS - fraction * height;
+        // The scale: its top, its middle when whole, zero.
+        for &(fraction, value) in &self.chart.marks {
+            #[allow(clippy::cast_possible_truncation)] // a fraction of the plot
+            let y = AXIS - fraction as f32 * height;
             if fraction > 0.0 {
                 area.draw_line(vec![at(LEFT, y), at(RIGHT, y)], grid);
             }
@@ -146,13 +143,10 @@ impl ActivityChart {
         }
         area.draw_line(vec![at(LEFT, AXIS), at(RIGHT, AXIS)], axis);
         area.draw_line(vec![at(LEFT, TOP), at(LEFT, AXIS)], axis);
-        for &tick in &self.chart.ticks {
-            let Some(column) = self.chart.columns.get(tick) else {
-                continue;
-            };
-            let x = LEFT + mm(column.left + column.width / 2.0, width);
+        for &(place, day) in &self.chart.ticks {
+            let x = LEFT + mm(place, width);
             area.draw_line(vec![at(x, AXIS), at(x, AXIS + 0.8)], axis);
-            let label = column.day.day.to_string();
+            let label = day.to_string();
             let half = f64::from(small.str_width(&context.font_cache, &label)) / 2.0;
             #[allow(clippy::cast_possible_truncation)] // a label's width in millimetres
             let x = (x - half as f32).clamp(LEFT - 4.0, RIGHT - 2.0 * half as f32);

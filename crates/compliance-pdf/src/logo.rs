@@ -60,10 +60,11 @@ pub fn check(media_type: &str, bytes: &[u8]) -> Result<CheckedLogo, LogoError> {
     match media_type {
         PNG => {
             let pixmap = read_png(bytes)?;
-            let scale = (RASTER_WIDTH / pixmap.width() as f32)
-                .min(RASTER_HEIGHT / pixmap.height() as f32)
-                .min(1.0);
-            let raster = on_white(pixmap.width(), pixmap.height(), scale, |canvas, t| {
+            #[allow(clippy::cast_precision_loss)] // at most 2048 pixels a side
+            let (width, height) = (pixmap.width() as f32, pixmap.height() as f32);
+            // A PNG is only ever scaled down.
+            let scale = (RASTER_WIDTH / width).min(RASTER_HEIGHT / height).min(1.0);
+            let raster = on_white(width, height, scale, |canvas, t| {
                 canvas.draw_pixmap(0, 0, pixmap.as_ref(), &PixmapPaint::default(), t, None);
             })?;
             Ok(CheckedLogo {
@@ -77,15 +78,19 @@ pub fn check(media_type: &str, bytes: &[u8]) -> Result<CheckedLogo, LogoError> {
             let tree = usvg::Tree::from_data(bytes, &usvg::Options::default())
                 .map_err(|e| LogoError::Svg(e.to_string()))?;
             let size = tree.size();
+            // An SVG is scaled to fill the box, whatever size it declares.
             let scale = (RASTER_WIDTH / size.width()).min(RASTER_HEIGHT / size.height());
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // fitted in the box
-            let (width, height) = (size.width().ceil() as u32, size.height().ceil() as u32);
-            let raster = on_white(width, height, scale, |canvas, t| {
+            let raster = on_white(size.width(), size.height(), scale, |canvas, t| {
                 resvg::render(&tree, t, &mut canvas.as_mut());
             })?;
+            // usvg writes every `<use>` out in full: what it writes must fit the cap too.
+            let image = tree.to_string(&usvg::WriteOptions::default()).into_bytes();
+            if image.len() > MAX_BYTES {
+                return Err(LogoError::TooLarge(image.len()));
+            }
             Ok(CheckedLogo {
                 media_type: SVG,
-                image: tree.to_string(&usvg::WriteOptions::default()).into_bytes(),
+                image,
                 raster,
             })
         }
@@ -106,17 +111,17 @@ fn read_png(bytes: &[u8]) -> Result<Pixmap, LogoError> {
     Pixmap::decode_png(bytes).map_err(|e| LogoError::Png(e.to_string()))
 }
 
-/// A white canvas of the picture's `width` × `height` times `scale`, drawn on by `draw`
-/// (given the scaling), as a PNG.
+/// A white canvas of the picture's `width` × `height` times `scale`, never more than the
+/// raster's box nor less than a pixel a side, drawn on by `draw` (given the scaling), as a PNG.
 fn on_white(
-    width: u32,
-    height: u32,
+    width: f32,
+    height: f32,
     scale: f32,
     draw: impl FnOnce(&mut Pixmap, Transform),
 ) -> Result<Vec<u8>, LogoError> {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within the raster's box
-    let side = |n: u32| ((n as f32 * scale).round() as u32).max(1);
-    let mut canvas = Pixmap::new(side(width), side(height))
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to the box
+    let side = |n: f32, most: f32| (n * scale).round().clamp(1.0, most) as u32;
+    let mut canvas = Pixmap::new(side(width, RASTER_WIDTH), side(height, RASTER_HEIGHT))
         .ok_or_else(|| LogoError::Draw(format!("{width} × {height} at {scale}")))?;
     canvas.fill(tiny_skia::Color::WHITE);
     draw(&mut canvas, Transform::from_scale(scale, scale));
@@ -163,8 +168,8 @@ fn refuse_what_would_be_lost(bytes: &[u8]) -> Result<(), LogoError> {
 }
 
 /// The raster's pixels as RGB, for the PDF (which keeps no alpha): `(width, height, rgb)`.
-pub(crate) fn rgb(raster: &[u8]) -> Result<(u32, u32, Vec<u8>), String> {
-    let pixmap = Pixmap::decode_png(raster).map_err(|e| e.to_string())?;
+pub(crate) fn rgb(raster: &[u8]) -> Result<(u32, u32, Vec<u8>), LogoError> {
+    let pixmap = Pixmap::decode_png(raster).map_err(|e| LogoError::Png(e.to_string()))?;
     // Drawn on white, so every pixel is opaque and premultiplying changed nothing.
     let rgb = pixmap
         .data()
@@ -194,6 +199,35 @@ mod tests {
         let (width, height, rgb) = rgb(&logo.raster).unwrap();
         assert_eq!((width, height), (768, 256), "scaled up to the box's height");
         assert_eq!(&rgb[..3], &[29, 78, 216], "the rectangle's blue, top left");
+    }
+
+    #[test]
+    fn an_svg_of_any_declared_size_is_drawn_within_the_box() {
+        for (width, height, expected) in [
+            ("0.001", "0.001", (256, 256)),
+            ("1e9", "1", (1024, 1)),
+            ("1", "1e9", (1, 256)),
+        ] {
+            let svg = format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"><rect width="{width}" height="{height}"/></svg>"#
+            );
+            let logo = check(SVG, svg.as_bytes()).unwrap();
+            let (w, h, _) = rgb(&logo.raster).unwrap();
+            assert_eq!((w, h), expected, "{width} × {height}");
+        }
+    }
+
+    #[test]
+    fn an_svg_written_back_over_the_cap_is_refused() {
+        // 200 uses of a 1 KiB path: small as sent, over 256 KiB as usvg writes it out.
+        let path: String = (0..200).map(|i| format!("L{i} {} ", i * 7 % 10)).collect();
+        let path = format!("M0 0 {path}");
+        let uses = r##"<use href="#p"/>"##.repeat(200);
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><path id="p" d="{path}"/></defs>{uses}</svg>"#
+        );
+        assert!(svg.len() < MAX_BYTES);
+        assert!(matches!(check(SVG, svg.as_bytes()), Err(LogoError::TooLarge(n)) if n > MAX_BYTES));
     }
 
     #[test]

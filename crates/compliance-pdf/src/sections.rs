@@ -82,15 +82,19 @@ fn organization(package: &PackageDocument<'_>) -> String {
     }
 }
 
-/// The org's logo, 14 mm tall at the top of the title page.
+/// The org's logo at the top of the title page: 14 mm tall, or narrower than the page when a
+/// wide one would run off it.
 fn logo(raster: &[u8]) -> Result<impl genpdf::Element + use<>, PdfError> {
     const HEIGHT_MM: f64 = 14.0;
-    let (width, height, rgb) = crate::logo::rgb(raster).map_err(PdfError::Render)?;
+    const WIDTH_MM: f64 = 170.0;
+    let (width, height, rgb) =
+        crate::logo::rgb(raster).map_err(|e| PdfError::Render(e.to_string()))?;
+    let dpi = (f64::from(height) * 25.4 / HEIGHT_MM).max(f64::from(width) * 25.4 / WIDTH_MM);
     let pixels = image::RgbImage::from_raw(width, height, rgb)
         .ok_or_else(|| PdfError::Render("the logo's raster is short of pixels".to_owned()))?;
     let image =
         genpdf::elements::Image::from_dynamic_image(image::DynamicImage::ImageRgb8(pixels))?
-            .with_dpi(f64::from(height) * 25.4 / HEIGHT_MM);
+            .with_dpi(dpi);
     Ok(image.padded((0, 0, 4, 0)))
 }
 

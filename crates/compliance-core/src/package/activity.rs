@@ -31,33 +31,6 @@ impl ActivityDay {
     }
 }
 
-/// Every day from the first active one to the last, the days without entries as zeros: the
-/// chart's axis. Empty when `days` is.
-pub fn every_day(days: &[ActivityDay]) -> Vec<ActivityDay> {
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut active = days.iter().peekable();
-    let mut day = first.day;
-    while day <= last.day {
-        match active.next_if(|d| d.day == day) {
-            Some(found) => out.push(found.clone()),
-            None => out.push(ActivityDay {
-                day,
-                permit: 0,
-                escalate: 0,
-                deny: 0,
-                unjudged: 0,
-                drift_detected: 0,
-            }),
-        }
-        let Some(next) = day.next_day() else { break };
-        day = next;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,18 +48,9 @@ mod tests {
     }
 
     #[test]
-    fn every_day_fills_the_quiet_days_with_zeros() {
-        let days = [day(date!(2026 - 02 - 27), 4), day(date!(2026 - 03 - 02), 5)];
-        let filled = every_day(&days);
-        let dates: Vec<_> = filled.iter().map(|d| d.day.to_string()).collect();
-        assert_eq!(
-            dates,
-            ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]
-        );
-        assert_eq!(filled[1].entries(), 0);
-        assert_eq!(filled[3], days[1]);
-        assert_eq!(filled.iter().map(ActivityDay::entries).sum::<i64>(), 15);
-        assert!(every_day(&[]).is_empty());
+    fn a_days_entries_are_its_four_verdicts() {
+        let day = day(date!(2026 - 02 - 27), 4);
+        assert_eq!(day.entries(), 4 + 1 + 2, "drift detections are among them");
     }
 
     #[test]

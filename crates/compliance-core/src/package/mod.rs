@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use activity::{ActivityDay, every_day};
+pub use activity::ActivityDay;
 pub use controls::{ControlMapping, ControlMappings, ControlStatus};
 pub use crosswalks::{Crosswalk, Framework};
 pub use diff::{

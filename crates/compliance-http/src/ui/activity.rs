@@ -119,16 +119,16 @@ pub fn svg(chart: Chart) -> ActivitySvg {
     let ticks = chart
         .ticks
         .iter()
-        .filter_map(|&i| chart.columns.get(i))
-        .map(|c| {
-            let x = LEFT + (c.left + c.width / 2.0) * width;
+        .map(|&(place, day)| {
+            let x = LEFT + place * width;
             let anchor = if x > RIGHT - 40.0 { "end" } else { "middle" };
-            (px(x), c.day.day.to_string(), anchor)
+            (px(x), day.to_string(), anchor)
         })
         .collect();
-    let scale = [(1.0, chart.scale), (0.5, chart.scale / 2), (0.0, 0)]
-        .into_iter()
-        .map(|(fraction, value)| (px(AXIS - fraction * height), value.to_string()))
+    let scale = chart
+        .marks
+        .iter()
+        .map(|&(fraction, value)| (px(AXIS - fraction * height), value.to_string()))
         .collect();
     let legend = (0..)
         .zip(Band::ALL)

@@ -83,6 +83,15 @@ impl RequestBody for SetBranding {
                     "display_name: control characters are not allowed",
                 ));
             }
+            // Bidirectional overrides and isolates would make the name read otherwise than it is.
+            if name
+                .chars()
+                .any(|c| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+            {
+                return Err(ApiError::unprocessable(
+                    "display_name: bidirectional overrides are not allowed",
+                ));
+            }
         }
         if let Some(colour) = &self.accent_colour {
             Accent::parse(colour)
@@ -141,7 +150,9 @@ pub async fn write(
     let accent = body
         .accent_colour
         .as_deref()
-        .and_then(|c| Accent::parse(c).ok())
+        .map(Accent::parse)
+        .transpose()
+        .map_err(|error| ApiError::unprocessable(format!("accent_colour: {error}")))?
         .map(|a| a.to_string());
     tenant
         .write(&body, async |conn| {
@@ -222,7 +233,8 @@ impl OrgBrand {
         })
     }
 
-    /// The branding as the PDF takes it (an accent stored was checked when set).
+    /// The branding as the PDF takes it. A stored accent was checked when set; one a later
+    /// release would refuse is drawn in the default colours rather than fail the render.
     pub fn for_pdf(&self) -> Branding<'_> {
         Branding {
             display_name: self.branding.display_name.as_deref(),

@@ -189,6 +189,11 @@ async fn a_bad_branding_is_refused_with_its_reason_and_changes_nothing() {
             422,
             "control characters",
         ),
+        (
+            json!({"display_name": "Acme \u{202e}ytiruceS"}),
+            422,
+            "bidirectional",
+        ),
         (json!({"colour": "#000000"}), 400, "unknown field"),
         (
             logo("image/svg+xml", svg("<script>alert(1)</script>").as_bytes()),
