@@ -15,7 +15,7 @@ use crate::{Store, TenantConn, migrate};
 
 /// Bump when the migrations or the template's seeded rows change, so a shared `DATABASE_URL`
 /// server builds a new template.
-const TEMPLATE: &str = "compliance_test_template_v15";
+const TEMPLATE: &str = "compliance_test_template_v16";
 
 /// Builds a connection string for a database on the test server.
 type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;

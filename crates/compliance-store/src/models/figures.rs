@@ -11,6 +11,7 @@ use super::parsed;
 use crate::schema::events;
 use crate::{StoreResult, TenantConn};
 
+use compliance_core::Verdict;
 pub use compliance_core::package::{ActivityDay, AuditGroup};
 
 /// The agent's trail before `until`, grouped; every package figure derives from these rows.
@@ -79,58 +80,116 @@ struct GroupRow {
     last: Option<OffsetDateTime>,
 }
 
+/// What a package counts of the agent's trail: its entries grouped by kind, and per UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailFigures {
+    /// As [`audit_groups`] has them.
+    pub groups: Vec<AuditGroup>,
+    /// Days with entries, oldest first.
+    pub activity: Vec<ActivityDay>,
+}
+
 #[derive(QueryableByName)]
-struct DayRow {
+struct GroupDayRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    action_type: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    connector: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    policy_verdict: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    status: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Date)]
     day: time::Date,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    permit: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    escalate: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    deny: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    unjudged: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    drift_detected: i64,
+    count: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    first: OffsetDateTime,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    last: OffsetDateTime,
 }
 
-/// The agent's trail before `until` counted per UTC day and verdict, with its drift
-/// detections: the activity chart's figures, from the same index-only scan of `events_figures`
-/// as [`audit_groups`] (so their sums agree).
-pub async fn activity(
+/// The agent's trail before `until`, grouped by kind and UTC day in one scan of
+/// `events_figures` (the day's expression has statistics, migration 000011, so PostgreSQL hashes
+/// it), then folded here into the groups and the days: their sums agree by construction. The
+/// rows are at most kinds × active days, never the trail.
+pub async fn trail(
     conn: &mut TenantConn,
     agent_id: Uuid,
     until: OffsetDateTime,
-) -> StoreResult<Vec<ActivityDay>> {
+) -> StoreResult<TrailFigures> {
+    use std::collections::BTreeMap;
+
     use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
-    let rows: Vec<DayRow> = diesel::sql_query(
-        "SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
-                count(*) FILTER (WHERE policy_verdict = 'PERMIT') AS permit,
-                count(*) FILTER (WHERE policy_verdict = 'ESCALATE') AS escalate,
-                count(*) FILTER (WHERE policy_verdict = 'DENY') AS deny,
-                count(*) FILTER (WHERE policy_verdict IS NULL) AS unjudged,
-                count(*) FILTER (WHERE display_type = 'drift.detected') AS drift_detected
+    let rows: Vec<GroupDayRow> = diesel::sql_query(
+        "SELECT display_type AS action_type, connector, policy_verdict, status,
+                (occurred_at AT TIME ZONE 'UTC')::date AS day,
+                count(*) AS count, min(occurred_at) AS first, max(occurred_at) AS last
          FROM events
          WHERE asset_id = $1 AND occurred_at < $2
-         GROUP BY 1 ORDER BY 1",
+         GROUP BY 1, 2, 3, 4, 5",
     )
     .bind::<SqlUuid, _>(agent_id)
     .bind::<Timestamptz, _>(until)
     .load(conn.db())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ActivityDay {
+    type Kind = (String, Option<String>, Option<String>, Option<String>);
+    let mut groups: BTreeMap<Kind, (i64, OffsetDateTime, OffsetDateTime)> = BTreeMap::new();
+    let mut days: BTreeMap<time::Date, ActivityDay> = BTreeMap::new();
+    for row in rows {
+        let day = days.entry(row.day).or_insert_with(|| ActivityDay {
             day: row.day,
-            permit: row.permit,
-            escalate: row.escalate,
-            deny: row.deny,
-            unjudged: row.unjudged,
-            drift_detected: row.drift_detected,
-        })
-        .collect())
+            permit: 0,
+            escalate: 0,
+            deny: 0,
+            unjudged: 0,
+            drift_detected: 0,
+        });
+        let band = match row.policy_verdict.as_deref() {
+            None => &mut day.unjudged,
+            Some(verdict) => match parsed::<Verdict>("policy_verdict", verdict)? {
+                Verdict::Permit => &mut day.permit,
+                Verdict::Escalate => &mut day.escalate,
+                Verdict::Deny => &mut day.deny,
+            },
+        };
+        *band += row.count;
+        if row.action_type == DRIFT_DETECTED {
+            day.drift_detected += row.count;
+        }
+        let kind = (
+            row.action_type,
+            row.connector,
+            row.policy_verdict,
+            row.status,
+        );
+        let group = groups.entry(kind).or_insert((0, row.first, row.last));
+        group.0 += row.count;
+        group.1 = group.1.min(row.first);
+        group.2 = group.2.max(row.last);
+    }
+    let mut folded = Vec::with_capacity(groups.len());
+    for ((action_type, connector, policy_verdict, status), (count, first, last)) in groups {
+        folded.push(AuditGroup {
+            action_type,
+            connector,
+            policy_verdict: policy_verdict
+                .map(|v| parsed("policy_verdict", &v))
+                .transpose()?,
+            status: status.map(|s| parsed("status", &s)).transpose()?,
+            count,
+            first,
+            last,
+        });
+    }
+    Ok(TrailFigures {
+        groups: folded,
+        activity: days.into_values().collect(),
+    })
 }
+
+/// The action type of a drift detection.
+const DRIFT_DETECTED: &str = "drift.detected";
 
 /// Each `drift.detected` before `until` with the first `drift.resolved` of the same correlation
 /// id at or after it, as a relation both drift queries read.

@@ -50,10 +50,12 @@ pub async fn generate(
         .into_iter()
         .map(|r| r.rule)
         .collect();
-    let audit = figures::audit_groups(conn, agent_id, at).await?;
+    let figures::TrailFigures {
+        groups: audit,
+        activity,
+    } = figures::trail(conn, agent_id, at).await?;
     let counted = audit.iter().map(|group| group.count).sum();
     log::check_whole(conn, agent_id, counted, at).await?;
-    let activity = figures::activity(conn, agent_id, at).await?;
     let drift = figures::drift(conn, agent_id, at).await?;
     let evidence = policy_evidence(conn, agent_id, at).await?;
     let previous_log = match &previous {

@@ -181,7 +181,7 @@ fn judged(at: i64, action: &str, verdict: Option<Verdict>) -> NewEvent {
 }
 
 #[tokio::test]
-async fn activity_counts_each_utc_day_by_verdict_and_sums_to_the_groups() {
+async fn the_trail_is_counted_per_utc_day_by_verdict_and_folds_into_the_groups() {
     let world = World::new().await;
     crate::generation::agent(&world, 1).await;
     crate::generation::agent(&world, 2).await;
@@ -202,7 +202,10 @@ async fn activity_counts_each_utc_day_by_verdict_and_sums_to_the_groups() {
     let mut conn = world.acme().await;
     events::append_many(&mut conn, trail.into()).await.unwrap();
     let until = T + Duration::days(3);
-    let activity = figures::activity(&mut conn, id(1), until).await.unwrap();
+    let figures::TrailFigures {
+        groups: folded,
+        activity,
+    } = figures::trail(&mut conn, id(1), until).await.unwrap();
     let groups = figures::audit_groups(&mut conn, id(1), until)
         .await
         .unwrap();
@@ -229,4 +232,10 @@ async fn activity_counts_each_utc_day_by_verdict_and_sums_to_the_groups() {
         activity.iter().map(ActivityDay::entries).sum::<i64>(),
         total
     );
+    // The groups folded from the days are the ones PostgreSQL groups without them.
+    let sorted = |mut g: Vec<figures::AuditGroup>| {
+        g.sort_by_key(|a| format!("{a:?}"));
+        g
+    };
+    assert_eq!(sorted(folded), sorted(groups));
 }

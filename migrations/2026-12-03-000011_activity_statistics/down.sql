@@ -1,0 +1,1 @@
+DROP STATISTICS events_by_utc_day;
