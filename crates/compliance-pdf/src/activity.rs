@@ -2,11 +2,12 @@
 //! filled with vertical strokes, escalation markers above and drift markers below the axis, the
 //! scale on the left, days under the axis, and a legend.
 
+use genpdf::Context;
 use genpdf::render::Area;
 use genpdf::style::{Color, Style};
-use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
 
 use crate::chart::{Band, Chart, DRIFT_RGB};
+use crate::drawing::{Drawing, at};
 
 /// The plot's left edge (the scale's labels are left of it), its right edge, its top (the
 /// escalation markers are above it) and its axis (the drift markers and days are below it).
@@ -22,17 +23,12 @@ const MARKER: f32 = 2.4;
 
 pub(crate) struct ActivityChart {
     chart: Chart,
-    done: bool,
 }
 
 impl ActivityChart {
     pub fn new(chart: Chart) -> Self {
-        Self { chart, done: false }
+        Self { chart }
     }
-}
-
-fn at(x: f32, y: f32) -> Position {
-    Position::new(Mm::from(x), Mm::from(y))
 }
 
 fn colour((r, g, b): (u8, u8, u8)) -> Style {
@@ -83,7 +79,7 @@ fn diamond(area: &Area<'_>, x: f32, y: f32, size: f32, style: Style) {
 }
 
 impl ActivityChart {
-    fn draw(
+    fn plot(
         &self,
         context: &Context,
         area: &Area<'_>,
@@ -177,25 +173,17 @@ impl ActivityChart {
     }
 }
 
-impl Element for ActivityChart {
-    fn render(
-        &mut self,
+impl Drawing for ActivityChart {
+    fn size(&self) -> (f32, f32) {
+        (RIGHT, HEIGHT)
+    }
+
+    fn draw(
+        &self,
         context: &Context,
-        area: Area<'_>,
+        area: &Area<'_>,
         style: Style,
-    ) -> Result<RenderResult, genpdf::error::Error> {
-        if self.done || area.size().height < Mm::from(HEIGHT) {
-            // Not enough room left on this page: ask for the next one.
-            return Ok(RenderResult {
-                size: Size::new(0, 0),
-                has_more: !self.done,
-            });
-        }
-        self.done = true;
-        self.draw(context, &area, style)?;
-        Ok(RenderResult {
-            size: Size::new(Mm::from(RIGHT), Mm::from(HEIGHT)),
-            has_more: false,
-        })
+    ) -> Result<(), genpdf::error::Error> {
+        self.plot(context, area, style)
     }
 }

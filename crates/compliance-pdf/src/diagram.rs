@@ -2,9 +2,11 @@
 //! trail, and each connector with its data categories on the arrow.
 
 use compliance_core::package::{DataFlowDiagram, Direction};
+use genpdf::Context;
 use genpdf::render::Area;
 use genpdf::style::{Color, Style};
-use genpdf::{Context, Element, Mm, Position, RenderResult, Size};
+
+use crate::drawing::{Drawing, at};
 
 use crate::fonts::Coverage;
 use crate::measure::Widths;
@@ -28,7 +30,6 @@ pub(crate) struct FlowDiagram {
     entries: i64,
     connectors: Vec<(String, String, Direction)>,
     more: usize,
-    done: bool,
 }
 
 impl FlowDiagram {
@@ -52,7 +53,6 @@ impl FlowDiagram {
             entries,
             more: diagram.connectors.len().saturating_sub(MAX_CONNECTORS),
             connectors,
-            done: false,
         }
     }
 
@@ -60,10 +60,6 @@ impl FlowDiagram {
         let rows = self.connectors.len().max(3) as f32;
         rows * ROW + if self.more > 0 { 8.0 } else { 0.0 }
     }
-}
-
-fn at(x: f32, y: f32) -> Position {
-    Position::new(Mm::from(x), Mm::from(y))
 }
 
 fn rectangle(area: &Area<'_>, x: f32, y: f32, width: f32, height: f32, style: Style) {
@@ -288,23 +284,18 @@ impl<'a, 'p> Canvas<'a, 'p> {
     }
 }
 
-impl Element for FlowDiagram {
-    fn render(
-        &mut self,
+impl Drawing for FlowDiagram {
+    fn size(&self) -> (f32, f32) {
+        (170.0, self.height())
+    }
+
+    fn draw(
+        &self,
         context: &Context,
-        area: Area<'_>,
+        area: &Area<'_>,
         style: Style,
-    ) -> Result<RenderResult, genpdf::error::Error> {
-        let height = self.height();
-        if self.done || area.size().height < Mm::from(height) {
-            // Not enough room left on this page: ask for the next one.
-            return Ok(RenderResult {
-                size: Size::new(0, 0),
-                has_more: !self.done,
-            });
-        }
-        self.done = true;
-        let canvas = Canvas::new(&area, context, style);
+    ) -> Result<(), genpdf::error::Error> {
+        let canvas = Canvas::new(area, context, style);
         canvas.agent_and_engine(&self.agent)?;
         canvas.audit_trail(self.entries)?;
         for (row, (name, categories, direction)) in self.connectors.iter().enumerate() {
@@ -313,9 +304,6 @@ impl Element for FlowDiagram {
         if self.more > 0 {
             canvas.more(self.connectors.len(), self.more)?;
         }
-        Ok(RenderResult {
-            size: Size::new(Mm::from(170.0f32), Mm::from(height)),
-            has_more: false,
-        })
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod activity;
 pub mod brand;
 pub mod chart;
 mod diagram;
+mod drawing;
 mod fonts;
 pub mod logo;
 mod measure;

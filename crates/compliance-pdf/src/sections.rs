@@ -7,6 +7,7 @@ use genpdf::{Document, Element as _};
 
 use crate::activity::ActivityChart;
 use crate::chart::Chart;
+use crate::drawing::Whole;
 use crate::fonts::Coverage;
 use crate::table::{Table, heading, text};
 use crate::wording::{
@@ -144,7 +145,7 @@ fn activity(doc: &mut Document, content: &PackageContent, p: &Coverage) -> Resul
         return Ok(());
     };
     let summary = chart.summary();
-    doc.push(ActivityChart::new(chart));
+    doc.push(Whole::new(ActivityChart::new(chart)));
     doc.push(text(p, &summary).styled(Style::new().with_font_size(8)));
     doc.push(Break::new(1));
     let mut days = Table::new(p, &[3, 2, 2, 2, 2, 2, 2]);
@@ -164,12 +165,12 @@ pub(crate) fn data_flow(
 ) -> Result<(), PdfError> {
     doc.push(PageBreak::new());
     doc.push(heading(p, "2. Data flow diagram"));
-    doc.push(diagram::FlowDiagram::new(
+    doc.push(Whole::new(diagram::FlowDiagram::new(
         &content.agent.name,
         content.execution_graph.total_actions,
         &content.data_flow_diagram,
         p,
-    ));
+    )));
     doc.push(Break::new(1));
     let mut flows = Table::new(p, &[3, 3, 4, 2, 2]);
     flows.header(&[

@@ -1,7 +1,7 @@
 //! Package generation and batch ingest at scale, each beside its baseline in the same run:
 //! - generation for agents with 10^4 and 10^6 audit entries (and 10^7 with
 //!   `GENERATION_ENTRIES`): median time and the process's peak memory, beside the bare aggregate
-//!   SQL the generation needs (audit GROUP BY, drift pairing, back-dated count);
+//!   SQL the generation needs (audit GROUP BY kind and day, drift pairing, back-dated count);
 //! - batch ingest of 10,000 entries through `events::append_many` in one tenant transaction,
 //!   beside psql's `\copy` of the same rows.
 //!
@@ -204,8 +204,10 @@ async fn generation(db: &TestDb) {
         let peak = peak_rss_kib();
         let mut raw = AsyncPgConnection::establish(&db.url).await.unwrap();
         let bare = [
-            format!("SELECT count(*) AS n FROM (SELECT display_type, connector, policy_verdict, status, count(*), min(occurred_at), max(occurred_at)
-                     FROM events WHERE org_id = '{org}' AND asset_id = '{agent}' AND occurred_at < now() GROUP BY 1, 2, 3, 4) g"),
+            // The trail by kind and UTC day, as the package counts it (its days counted here).
+            format!("SELECT count(DISTINCT day) AS n FROM (SELECT display_type, connector, policy_verdict, status,
+                            (occurred_at AT TIME ZONE 'UTC')::date AS day, count(*), min(occurred_at), max(occurred_at)
+                     FROM events WHERE org_id = '{org}' AND asset_id = '{agent}' AND occurred_at < now() GROUP BY 1, 2, 3, 4, 5) g"),
             format!("SELECT count(*) AS n FROM events d WHERE org_id = '{org}' AND asset_id = '{agent}' AND display_type = 'drift.detected'
                      AND NOT EXISTS (SELECT 1 FROM events r WHERE r.org_id = d.org_id AND r.asset_id = d.asset_id AND r.display_type = 'drift.resolved'
                                      AND r.correlation_value = d.correlation_value AND r.occurred_at >= d.occurred_at)"),
@@ -216,9 +218,10 @@ async fn generation(db: &TestDb) {
         ];
         // The baseline must compute what the generation reads: as many groups, as many open.
         let mut conn = db.store.tenant(org).await.unwrap();
-        let groups = figures::audit_groups(&mut conn, agent, OffsetDateTime::now_utc())
+        let trail = figures::trail(&mut conn, agent, OffsetDateTime::now_utc())
             .await
             .unwrap();
+        let groups = trail.groups;
         let drift = figures::drift(&mut conn, agent, OffsetDateTime::now_utc())
             .await
             .unwrap();
@@ -228,8 +231,8 @@ async fn generation(db: &TestDb) {
         conn.commit().await.unwrap();
         assert_eq!(
             bare_count(&mut raw, &bare[0]).await,
-            groups.len() as i64,
-            "the bare GROUP BY"
+            trail.activity.len() as i64,
+            "the bare GROUP BY, by day"
         );
         assert_eq!(
             bare_count(&mut raw, &bare[1]).await,
