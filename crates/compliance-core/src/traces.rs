@@ -78,6 +78,8 @@ pub struct SpanEntry {
     pub duration_ms: i64,
     /// The trace id: every entry of one run of the agent shares it.
     pub correlation_id: String,
+    /// The span's id, hex: with the trace id, what makes a span sent again the same entry.
+    pub span_id: String,
     pub declared_at: OffsetDateTime,
     /// A JSON object: the span's ids, name and dialect, the model or tool details, and the tool's
     /// arguments and result (as SHA-256 digests unless the org keeps them).
@@ -294,6 +296,7 @@ fn entry(span: &Span, dialect: Dialect, kind: Kind, keep: bool) -> Result<SpanEn
         },
         duration_ms,
         correlation_id: span.trace_id.clone(),
+        span_id: span.span_id.clone(),
         declared_at,
         metadata,
     })

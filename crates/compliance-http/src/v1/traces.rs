@@ -190,6 +190,8 @@ fn attributes(list: &[KeyValue]) -> BTreeMap<String, Value> {
 struct Tally {
     entries: Vec<SpanEntry>,
     ignored: usize,
+    /// Spans stored by an earlier export (or twice in this one), not stored again.
+    already_stored: usize,
     /// Why spans were refused, each reason with how many spans it refused.
     rejected: BTreeMap<String, i64>,
 }
@@ -223,7 +225,7 @@ impl Tally {
     /// OTLP's partial success: the spans refused, and a message saying why, and how many spans
     /// were no evidence; `None` when every span was stored.
     fn partial_success(&self) -> Option<ExportTracePartialSuccess> {
-        if self.rejected.is_empty() && self.ignored == 0 {
+        if self.rejected.is_empty() && self.ignored == 0 && self.already_stored == 0 {
             return None;
         }
         let mut said: Vec<String> = self
@@ -235,6 +237,13 @@ impl Tally {
             said.push(format!(
                 "{} not stored: they map to no audit entry (docs/ingest.md)",
                 self.ignored
+            ));
+        }
+        if self.already_stored > 0 {
+            said.push(format!(
+                "{} not stored again: already stored, by an export sent before or earlier in \
+                 this one (docs/ingest.md)",
+                self.already_stored
             ));
         }
         Some(ExportTracePartialSuccess {
@@ -341,6 +350,7 @@ pub async fn export(tenant: Tenant<Record>, body: Body<Export>) -> ApiResult<Htt
             for reason in recorded.refused {
                 tally.reject(reason);
             }
+            tally.already_stored = recorded.already_stored;
             Ok((tally, recorded.entries))
         })
         .await?;

@@ -377,3 +377,79 @@ async fn admins_and_deployers_may_export_traces_and_no_other_role() {
         .await;
     assert_eq!(unauthenticated.status, 401);
 }
+
+#[actix_rt::test]
+async fn a_span_sent_again_is_stored_once() {
+    let server = Server::start().await;
+    let agent = server.new_agent(server.admin(), "triage").await;
+    let tool = |trace: &str, id: &str, tool: &str| {
+        span(
+            trace,
+            id,
+            &format!("execute_tool {tool}"),
+            vec![
+                attribute(
+                    "gen_ai.operation.name",
+                    json!({"stringValue": "execute_tool"}),
+                ),
+                attribute("gen_ai.tool.name", json!({"stringValue": tool})),
+                attribute("gen_ai.agent.id", json!({"stringValue": agent})),
+            ],
+            json!({}),
+        )
+    };
+    let trace = "5b8efff798038103d269b633813fc60c";
+    let batch = |trace: &str| {
+        request(
+            "triage",
+            vec![
+                tool(trace, "eee19b7ec3c1b174", "crowdstrike"),
+                tool(trace, "eee19b7ec3c1b175", "jira"),
+                // The same span twice in one export.
+                tool(trace, "eee19b7ec3c1b175", "jira"),
+            ],
+        )
+    };
+    let message = |reply: &Reply| {
+        reply.body["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let first = export(&server, server.admin(), &batch(trace), false).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(rejected(&first), 0, "a span sent twice is not refused");
+    assert!(message(&first).contains("1 not stored again"), "{first:?}");
+    // The exporter retries (the hex in another case is the same id).
+    let again = export(&server, server.admin(), &batch(&trace.to_uppercase()), true).await;
+    assert_eq!(again.status, 200, "{again:?}");
+    assert!(message(&again).contains("3 not stored again"), "{again:?}");
+    assert_eq!(trail(&server, &agent).await.len(), 2, "stored once");
+    // A span of another trace with the same span id is another entry.
+    let other = export(
+        &server,
+        server.admin(),
+        &request(
+            "triage",
+            vec![tool(
+                "6b8efff798038103d269b633813fc60c",
+                "eee19b7ec3c1b174",
+                "jira",
+            )],
+        ),
+        false,
+    )
+    .await;
+    assert_eq!(other.body["partialSuccess"], Value::Null, "{other:?}");
+    assert_eq!(trail(&server, &agent).await.len(), 3);
+    // The log holds exactly the entries stored: a package counts them.
+    let package = server
+        .post(
+            "/v1/compliance",
+            server.admin(),
+            &json!({"agent_id": agent}),
+        )
+        .await;
+    assert_eq!(package.status, 201, "{package:?}");
+    assert_eq!(package.body["execution_graph"]["total_actions"], 3);
+}

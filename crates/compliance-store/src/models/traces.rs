@@ -16,6 +16,8 @@ use crate::{StoreResult, TenantConn};
 pub struct Recorded {
     /// Entries appended.
     pub entries: usize,
+    /// Spans already stored (an export sent again, or a span twice in one): not appended again.
+    pub already_stored: usize,
     /// Why each span not appended was refused, one reason per span.
     pub refused: Vec<String>,
 }
@@ -59,14 +61,52 @@ pub async fn record(conn: &mut TenantConn, spans: Vec<SpanEntry>) -> StoreResult
             ),
         };
         match agent {
-            Ok(agent) => entries.push(entry(agent, span)),
+            Ok(agent) => entries.push(entry(conn.org(), agent, span)),
             Err(reason) => recorded.refused.push(reason),
         }
     }
-    if !entries.is_empty() {
-        recorded.entries = events::append_many(conn, entries.into()).await?;
+    let entries = new_only(conn, entries).await?;
+    recorded.already_stored = entries.1;
+    if !entries.0.is_empty() {
+        recorded.entries = events::append_many(conn, entries.0.into()).await?;
     }
     Ok(recorded)
+}
+
+/// The entries not stored yet, and how many were. An entry's id is derived from its org, trace
+/// and span ids, so a span sent again has the id it was stored under. The org's log is locked
+/// first (after the agent-name locks, as the lock order has it), so no racing export of the same
+/// spans stores them between this look and the append.
+async fn new_only(
+    conn: &mut TenantConn,
+    entries: Vec<NewEvent>,
+) -> StoreResult<(Vec<NewEvent>, usize)> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use crate::schema::events as table;
+    if entries.is_empty() {
+        return Ok((entries, 0));
+    }
+    super::log::lock(conn).await?;
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let mut seen: BTreeSet<Uuid> = table::table
+        .filter(table::id.eq_any(&ids))
+        .select(table::id)
+        .load::<Uuid>(conn.db())
+        .await?
+        .into_iter()
+        .collect();
+    let sent = entries.len();
+    let fresh: Vec<NewEvent> = entries.into_iter().filter(|e| seen.insert(e.id)).collect();
+    let already = sent - fresh.len();
+    Ok((fresh, already))
+}
+
+/// The id of the entry a span becomes: a name-based UUID (RFC 9562 §5.5) of the org, the trace
+/// and the span, the same however often the span is sent.
+fn entry_id(org: Uuid, trace_id: &str, span_id: &str) -> Uuid {
+    Uuid::new_v5(&org, format!("otel/{trace_id}/{span_id}").as_bytes())
 }
 
 /// The agent spans named `name` belong to: the one registered agent of that name, else the one
@@ -106,7 +146,8 @@ async fn agent_named(conn: &mut TenantConn, name: &str) -> StoreResult<Result<Uu
     Ok(Ok(profile.id))
 }
 
-fn entry(agent: Uuid, span: SpanEntry) -> NewEvent {
+fn entry(org: Uuid, agent: Uuid, span: SpanEntry) -> NewEvent {
+    let id = entry_id(org, &span.correlation_id, &span.span_id);
     let mut entry = AuditEntry::new(agent, span.action_type);
     entry.connector = span.connector;
     entry.policy_verdict = span.policy_verdict;
@@ -115,5 +156,8 @@ fn entry(agent: Uuid, span: SpanEntry) -> NewEvent {
     entry.correlation_id = Some(span.correlation_id);
     entry.declared_at = Some(span.declared_at);
     entry.metadata = Metadata::from_value(&serde_json::Value::Object(span.metadata));
-    NewEvent::from(entry)
+    NewEvent {
+        id,
+        ..NewEvent::from(entry)
+    }
 }
