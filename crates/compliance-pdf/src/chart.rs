@@ -76,13 +76,12 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
     pub columns: Vec<Column>,
-    /// The value at the top of the scale: the busiest day's entries, rounded up to 1, 2 or 5
-    /// times a power of ten.
-    pub scale: i64,
     /// The days labelled under the axis (at most six, the first and last among them), each at
     /// the middle of its place on the axis (a fraction of the plot's width).
     pub ticks: Vec<(f64, Date)>,
-    /// The scale's labelled lines: fraction of the height, value (a half only when whole).
+    /// The scale's labelled lines, top first: fraction of the height, value. The top is the
+    /// busiest day's entries rounded up to 1, 2 or 5 times a power of ten; its half is labelled
+    /// only when whole.
     pub marks: Vec<(f64, i64)>,
     /// The busiest day.
     busiest: Date,
@@ -151,7 +150,6 @@ impl Chart {
         marks.push((0.0, 0));
         Some(Self {
             columns,
-            scale,
             ticks,
             marks,
             busiest: busiest.day,
@@ -257,7 +255,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(chart.columns.len(), 2, "only the days with entries");
-        assert_eq!(chart.scale, 20);
+        assert_eq!(chart.marks[0].1, 20);
         assert_eq!(chart.marks, [(1.0, 20), (0.5, 10), (0.0, 0)]);
         let first = &chart.columns[0];
         let bands: Vec<_> = first.segments.iter().map(|s| s.band).collect();
@@ -304,12 +302,12 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(chart.columns.len(), 2);
-        assert_eq!(chart.scale, 10);
+        assert_eq!(chart.marks[0].1, 10);
         assert!(chart.columns[1].left > 0.999 && chart.columns[1].width < 1e-5);
         assert_eq!(chart.ticks.len(), 6);
         assert_eq!(chart.ticks[5].1, date!(2026 - 01 - 03));
         let odd = Chart::new(&[day(date!(2026 - 01 - 01), 3, 0, 0)]).unwrap();
-        assert_eq!(odd.scale, 5);
+        assert_eq!(odd.marks[0].1, 5);
         assert_eq!(
             odd.marks,
             [(1.0, 5), (0.0, 0)],

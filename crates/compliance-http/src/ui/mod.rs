@@ -24,10 +24,10 @@ pub struct Chrome {
     pub csrf: String,
     /// The org's display name, when it set one.
     pub org: Option<String>,
-    /// Whether the org set a logo (served at /ui/branding/logo) and an accent colour (in
-    /// /ui/branding.css).
+    /// Whether the org set a logo (served at /ui/branding/logo).
     pub logo: bool,
-    pub accent: bool,
+    /// The org's accent colour, `#rrggbb`, when it set one (served in /ui/branding.css).
+    pub accent: Option<String>,
 }
 
 /// The `/ui` scope.

@@ -62,7 +62,7 @@ impl<P: Permission> FromRequest for Session<P> {
                 csrf,
                 org: branding.display_name,
                 logo: branding.logo_media_type.is_some(),
-                accent: branding.accent_colour.is_some(),
+                accent: branding.accent_colour,
             };
             Ok(Self {
                 tenant,

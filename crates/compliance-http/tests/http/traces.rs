@@ -55,6 +55,33 @@ fn span(trace: &str, span: &str, name: &str, attributes: Vec<Value>, extra: Valu
     span
 }
 
+/// A GenAI `execute_tool` span of `tool` by the agent of id `agent`, with `more` attributes.
+fn tool_call(
+    trace: &str,
+    id: &str,
+    tool: &str,
+    agent: &str,
+    more: Vec<Value>,
+    extra: Value,
+) -> Value {
+    let mut attributes = vec![
+        attribute(
+            "gen_ai.operation.name",
+            json!({"stringValue": "execute_tool"}),
+        ),
+        attribute("gen_ai.tool.name", json!({"stringValue": tool})),
+        attribute("gen_ai.agent.id", json!({"stringValue": agent})),
+    ];
+    attributes.extend(more);
+    span(
+        trace,
+        id,
+        &format!("execute_tool {tool}"),
+        attributes,
+        extra,
+    )
+}
+
 fn request(service: &str, spans: Vec<Value>) -> Value {
     json!({"resourceSpans": [{
         "resource": {"attributes": [attribute("service.name", json!({"stringValue": service}))]},
@@ -100,25 +127,14 @@ async fn genai_tool_calls_in_otlp_json_become_entries_of_their_agent() {
     let agent = created.body["id"].as_str().unwrap().to_owned();
     let trace = "5B8EFFF798038103D269B633813FC60C";
     let tool = |id: &str, tool: &str, extra: Value| {
-        span(
-            trace,
-            id,
-            &format!("execute_tool {tool}"),
-            vec![
-                attribute(
-                    "gen_ai.operation.name",
-                    json!({"stringValue": "execute_tool"}),
-                ),
-                attribute("gen_ai.tool.name", json!({"stringValue": tool})),
-                attribute("gen_ai.agent.id", json!({"stringValue": agent})),
-                attribute("gen_ai.usage.input_tokens", json!({"intValue": "42"})),
-                attribute(
-                    "gen_ai.tool.call.arguments",
-                    json!({"stringValue": "{\"q\":1}"}),
-                ),
-            ],
-            extra,
-        )
+        let more = vec![
+            attribute("gen_ai.usage.input_tokens", json!({"intValue": "42"})),
+            attribute(
+                "gen_ai.tool.call.arguments",
+                json!({"stringValue": "{\"q\":1}"}),
+            ),
+        ];
+        tool_call(trace, id, tool, &agent, more, extra)
     };
     let body = request(
         "triage",
@@ -383,20 +399,7 @@ async fn a_span_sent_again_is_stored_once() {
     let server = Server::start().await;
     let agent = server.new_agent(server.admin(), "triage").await;
     let tool = |trace: &str, id: &str, tool: &str| {
-        span(
-            trace,
-            id,
-            &format!("execute_tool {tool}"),
-            vec![
-                attribute(
-                    "gen_ai.operation.name",
-                    json!({"stringValue": "execute_tool"}),
-                ),
-                attribute("gen_ai.tool.name", json!({"stringValue": tool})),
-                attribute("gen_ai.agent.id", json!({"stringValue": agent})),
-            ],
-            json!({}),
-        )
+        tool_call(trace, id, tool, &agent, Vec::new(), json!({}))
     };
     let trace = "5b8efff798038103d269b633813fc60c";
     let batch = |trace: &str| {

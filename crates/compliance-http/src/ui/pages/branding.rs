@@ -7,15 +7,13 @@ use crate::permission::Read;
 use crate::ui::UiError;
 use crate::ui::session::Session;
 
-/// The org's accent colour as the pages' `--accent` (no inline style is allowed).
+/// The org's accent colour as the pages' `--accent` (no inline style is allowed), as the
+/// session read it.
 pub async fn branding_style(session: Session<Read>) -> Result<HttpResponse, UiError> {
-    let branding = session
-        .tenant
-        .transact(async |conn| Ok(compliance_store::branding::get(conn).await?))
-        .await?;
     // Stored accents were checked as #rrggbb when set: nothing else reaches the stylesheet.
-    let css = branding
-        .accent_colour
+    let css = session
+        .chrome
+        .accent
         .map(|accent| format!(":root {{ --accent: {accent}; }}\n"))
         .unwrap_or_default();
     Ok(HttpResponse::Ok()
